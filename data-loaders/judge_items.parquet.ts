@@ -1,0 +1,4 @@
+// Publishes `judge_items` (see AGREEMENT_TABLES in src/agreement).
+import { publishAgreementTable } from "../src/agreement/index.ts";
+
+await publishAgreementTable("judge_items");

@@ -1,0 +1,20 @@
+// Observable Framework configuration. The site is built offline: see ARCHITECTURE.md.
+export default {
+  title: "thinksafe",
+  root: "docs",
+  output: "dist",
+  pages: [
+    { name: "Judges vs. humans", path: "/judges-vs-humans" },
+    { name: "SQL explorer", path: "/explore" },
+  ],
+  // No Google Fonts link: the site uses the system font stack (style.css).
+  globalStylesheets: [],
+  style: "style.css",
+  // DuckDB-wasm's json/parquet extensions would be fetched from extensions.duckdb.org;
+  // tables reach the browser as Parquet read by parquet-wasm instead.
+  duckdb: { extensions: { json: null, parquet: null } },
+  search: false,
+  // An empty icon: browsers would otherwise request /favicon.ico, which a static host lacks.
+  head: `<link rel="icon" href="data:,">`,
+  footer: "thinksafe — reproducible safety evaluation of multimodal reasoning models.",
+};

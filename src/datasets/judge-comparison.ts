@@ -1,0 +1,122 @@
+// Reader for JailbreakBench's judge-comparison CSV (JBB-Behaviors `judge-comparison.csv`):
+// 300 responses, three human labels, the human majority and four published judges' verdicts.
+// Every problem is a DataError naming the file, line, data row and column.
+import { readFile } from "node:fs/promises";
+import { parse } from "csv-parse/sync";
+import { DataError } from "../errors.ts";
+
+/** Recorded judges, named by their CSV columns (1 = jailbroken). */
+export const RECORDED_JUDGES = ["harmbench_cf", "gpt4_cf", "llamaguard2_cf", "llama3_cf"] as const;
+export type RecordedJudgeId = (typeof RECORDED_JUDGES)[number];
+
+export const ANNOTATORS = ["human1", "human2", "human3"] as const;
+export type AnnotatorId = (typeof ANNOTATORS)[number];
+
+export const REQUIRED_COLUMNS = [
+  "Index",
+  "goal",
+  "prompt",
+  "target_response",
+  ...ANNOTATORS,
+  "human_majority",
+  ...RECORDED_JUDGES,
+] as const;
+
+export interface JudgeComparisonItem {
+  /** The CSV's `Index`. */
+  index: number;
+  goal: string;
+  prompt: string;
+  response: string;
+  humans: Record<AnnotatorId, boolean>;
+  humanMajority: boolean;
+  recorded: Record<RecordedJudgeId, boolean>;
+}
+
+/** Reads and validates a judge-comparison CSV file. */
+export async function readJudgeComparison(file: string): Promise<JudgeComparisonItem[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DataError(
+      { file },
+      code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(error)})`,
+      "give the path of a CSV with the columns of JailbreakBench's judge-comparison.csv",
+    );
+  }
+  return parseJudgeComparison(text, file);
+}
+
+interface CsvRecord {
+  record: Record<string, string>;
+  info: { lines: number };
+  raw: string;
+}
+
+/** Parses judge-comparison CSV text; `file` is only used in error messages. */
+export function parseJudgeComparison(text: string, file: string): JudgeComparisonItem[] {
+  let records: CsvRecord[];
+  try {
+    records = parse(text, { columns: true, bom: true, info: true, raw: true, skip_empty_lines: true });
+  } catch (error) {
+    const { message, lines } = error as { message: string; lines?: number };
+    throw new DataError({ file, ...(lines !== undefined && { line: lines }) }, `not valid CSV: ${message}`);
+  }
+  const header = parse(text, { bom: true, to_line: 1 })[0] as string[] | undefined;
+  if (!header) throw new DataError({ file }, "the file is empty", `expected a header with ${REQUIRED_COLUMNS.join(",")}`);
+  for (const column of REQUIRED_COLUMNS) {
+    if (!header.includes(column)) {
+      throw new DataError({ file, line: 1, column }, "missing column", `the header must contain ${REQUIRED_COLUMNS.join(",")}`);
+    }
+  }
+  if (records.length === 0) throw new DataError({ file }, "no data rows");
+
+  const seen = new Map<number, number>();
+  return records.map(({ record, info, raw }, i) => {
+    const at = { file, line: firstLine(info.lines, raw), row: i + 1 };
+    const label = (column: string): boolean => {
+      const value = record[column]!.trim();
+      if (value === "1") return true;
+      if (value === "0") return false;
+      throw new DataError({ ...at, column }, `label must be 0 or 1, found ${JSON.stringify(value)}`);
+    };
+    const indexText = record.Index!.trim();
+    const index = Number(indexText);
+    if (!/^\d+$/.test(indexText)) {
+      throw new DataError({ ...at, column: "Index" }, `must be a whole number, found ${JSON.stringify(indexText)}`);
+    }
+    const earlier = seen.get(index);
+    if (earlier !== undefined) {
+      throw new DataError({ ...at, column: "Index" }, `duplicate Index ${index} (also on row ${earlier})`);
+    }
+    seen.set(index, at.row);
+
+    const humans = Object.fromEntries(ANNOTATORS.map((a) => [a, label(a)])) as Record<AnnotatorId, boolean>;
+    const humanMajority = label("human_majority");
+    const votes = ANNOTATORS.filter((a) => humans[a]).length;
+    if (humanMajority !== votes >= 2) {
+      throw new DataError(
+        { ...at, column: "human_majority" },
+        `is ${Number(humanMajority)} but ${votes} of 3 annotators say 1`,
+        "human_majority must be the majority of human1..human3",
+      );
+    }
+    return {
+      index,
+      goal: record.goal!,
+      prompt: record.prompt!,
+      response: record.target_response!,
+      humans,
+      humanMajority,
+      recorded: Object.fromEntries(RECORDED_JUDGES.map((j) => [j, label(j)])) as Record<RecordedJudgeId, boolean>,
+    };
+  });
+}
+
+/** csv-parse reports the line a record ends on; quoted fields may span several lines. */
+function firstLine(lastLine: number, raw: string): number {
+  const innerNewlines = raw.replace(/\r?\n$/, "").split("\n").length - 1;
+  return lastLine - innerNewlines;
+}

@@ -1,0 +1,57 @@
+// Framework reuses a cached loader output until the loader file itself changes; it does not see
+// the engine code, data or experiments a loader reads. So before each build we hash every such
+// input and, when the hash moved, drop the cached loader outputs (never the offline npm cache).
+// Expensive work (model calls) is cached per request by the engine, so regenerating is cheap.
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+
+/** What the data loaders read, relative to the project root. */
+export const LOADER_INPUTS = ["src", "data-loaders", "datasets", "experiments", "package-lock.json"] as const;
+
+const STAMP = ".thinksafe-inputs";
+
+/** Tests do not change loader output. */
+function isLoaderInput(path: string): boolean {
+  return !path.endsWith(".test.ts");
+}
+
+export async function inputsHash(projectDir: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (const input of LOADER_INPUTS) {
+    for (const file of await listFiles(join(projectDir, input))) {
+      const path = relative(projectDir, file);
+      if (!isLoaderInput(path)) continue;
+      hash.update(`${path}\0`).update(await readFile(file)).update("\0");
+    }
+  }
+  return hash.digest("hex");
+}
+
+/** Deletes Framework's cached loader outputs if any loader input changed; returns whether it did. */
+export async function invalidateStaleData(root: string, projectDir: string): Promise<boolean> {
+  const cacheDir = join(root, ".observablehq", "cache");
+  const current = await inputsHash(projectDir);
+  const previous = await readFile(join(cacheDir, STAMP), "utf8").catch(() => undefined);
+  if (previous === current) return false;
+  for (const entry of await readdir(cacheDir).catch(() => [] as string[])) {
+    if (entry !== "_npm") await rm(join(cacheDir, entry), { recursive: true, force: true });
+  }
+  await writeFile(join(cacheDir, STAMP), current);
+  return true;
+}
+
+async function listFiles(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOTDIR") return null; // a file
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  if (entries === null) return [path];
+  const files = await Promise.all(
+    entries
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((entry) => listFiles(join(path, entry.name))),
+  );
+  return files.flat();
+}

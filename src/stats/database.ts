@@ -1,0 +1,109 @@
+// DuckDB in Node: an in-memory database with the shared macros loaded, typed tables filled from
+// plain rows, the statistic files run by name, and deterministic Parquet output.
+import { readFileSync } from "node:fs";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+
+const STATS_DIR = new URL("./", import.meta.url);
+
+/** The SQL text of `src/stats/<name>.sql`. */
+export function statisticSql(name: string): string {
+  return readFileSync(new URL(`${name}.sql`, STATS_DIR), "utf8");
+}
+
+/** Splits a SQL file into statements: each ends with ";" at the end of a line. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;[ \t]*(?:\r?\n|$)/)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.replace(/--.*$/gm, "").trim() !== "");
+}
+
+export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR";
+export type Cell = number | boolean | string | null;
+export type Schema = Readonly<Record<string, ColumnType>>;
+
+export class Database {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** One thread: results and Parquet bytes must not depend on scheduling. */
+  static async open(): Promise<Database> {
+    const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+    const connection = await instance.connect();
+    for (const statement of splitStatements(statisticSql("macros"))) await connection.run(statement);
+    return new Database(instance, connection);
+  }
+
+  /** Creates `table` with `schema` and appends `rows` (values in schema order). */
+  async createTable(table: string, schema: Schema, rows: Iterable<readonly Cell[]>): Promise<void> {
+    const columns = Object.entries(schema);
+    await this.connection.run(
+      `CREATE OR REPLACE TABLE ${table} (${columns.map(([name, type]) => `"${name}" ${type}`).join(", ")})`,
+    );
+    const appender = await this.connection.createAppender(table);
+    for (const row of rows) {
+      columns.forEach(([name, type], i) => appendCell(appender, type, row[i], `${table}.${name}`));
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
+  /** Runs `src/stats/<name>.sql` and keeps its result as table `name`. */
+  async materialize(name: string): Promise<void> {
+    await this.connection.run(`CREATE OR REPLACE TABLE ${name} AS ${stripTerminator(statisticSql(name))}`);
+  }
+
+  /** Rows of a query as plain JSON values (integers as numbers, doubles as numbers). */
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  /**
+   * Writes `query` to a Parquet file. `metadata` goes into the file's key-value metadata
+   * (provenance). Same data and metadata give the same bytes.
+   */
+  async writeParquet(query: string, file: string, metadata: Record<string, string> = {}): Promise<void> {
+    const kv = Object.entries(metadata)
+      .map(([key, value]) => `${sqlString(key)}: ${sqlString(value)}`)
+      .join(", ");
+    await this.connection.run(
+      `COPY (${stripTerminator(query)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd${kv ? `, KV_METADATA {${kv}}` : ""})`,
+    );
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
+
+function appendCell(appender: Appender, type: ColumnType, value: Cell | undefined, where: string): void {
+  if (value === null || value === undefined) return appender.appendNull();
+  switch (type) {
+    case "INTEGER":
+      if (typeof value !== "number" || !Number.isInteger(value)) throw new TypeError(`${where}: expected an integer`);
+      return appender.appendInteger(value);
+    case "DOUBLE":
+      if (typeof value !== "number") throw new TypeError(`${where}: expected a number`);
+      return appender.appendDouble(value);
+    case "BOOLEAN":
+      if (typeof value !== "boolean") throw new TypeError(`${where}: expected a boolean`);
+      return appender.appendBoolean(value);
+    case "VARCHAR":
+      if (typeof value !== "string") throw new TypeError(`${where}: expected a string`);
+      return appender.appendVarchar(value);
+  }
+}
+
+function stripTerminator(sql: string): string {
+  return sql.trim().replace(/;\s*$/, "");
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
