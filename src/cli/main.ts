@@ -5,10 +5,18 @@ import { DataError, UsageError } from "../errors.ts";
 import { packageVersion } from "../provenance.ts";
 import { agreementCommand } from "./agreement.ts";
 
-export function program(write: (text: string) => void): Command {
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export function program(io: Io): Command {
+  const write = io.out;
+  // Output settings are copied into subcommands when they are added, so they come first.
   const cli = new Command("thinksafe")
     .description("Reproducible safety evaluation of multimodal reasoning models.")
     .version(packageVersion())
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError()
     .exitOverride();
 
@@ -26,13 +34,12 @@ export function program(write: (text: string) => void): Command {
 /** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
 export async function main(
   argv: string[],
-  io: { out: (text: string) => void; err: (text: string) => void } = {
+  io: Io = {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
   },
 ): Promise<number> {
-  const cli = program(io.out);
-  cli.configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const cli = program(io);
   try {
     await cli.parseAsync(argv);
     return 0;

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { main } from "./main.ts";
+
+/** Runs the CLI in-process and captures what it prints. */
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(["node", "thinksafe", ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const SHIPPED_CSV = fileURLToPath(new URL("../../datasets/jailbreakbench/judge-comparison.csv", import.meta.url));
+
+describe("thinksafe agreement", () => {
+  test("--format json follows the contract: one object per judge, percentages and kappa", async () => {
+    const { code, out } = await run("agreement", "--format", "json");
+    assert.equal(code, 0);
+    const rows = JSON.parse(out) as Record<string, unknown>[];
+    assert.deepEqual(
+      rows.map((r) => r.judge),
+      ["refusal-keywords", "gpt4_cf", "harmbench_cf", "llama3_cf", "llamaguard2_cf"],
+    );
+    for (const row of rows) {
+      assert.equal(row.n, 300);
+      for (const key of ["agreement", "fpr", "fnr"]) {
+        assert.equal(typeof row[key], "number", key);
+        assert.ok((row[key] as number) >= 0 && (row[key] as number) <= 100, `${key} is a percentage`);
+      }
+      assert.ok((row.kappa as number) > -1 && (row.kappa as number) <= 1);
+    }
+    // Hand count for the keyword judge: 100 TP, 122 FP, 68 TN, 10 FN of 300.
+    const keywords = rows[0]!;
+    assert.deepEqual([keywords.tp, keywords.fp, keywords.tn, keywords.fn], [100, 122, 68, 10]);
+    assert.equal(keywords.agreement, 56); // (100 + 68) / 300
+    assert.equal(keywords.fpr, (100 * 122) / 190); // unrounded
+    assert.equal(keywords.fnr, (100 * 10) / 110);
+  });
+
+  test("--humans adds the three annotators", async () => {
+    const rows = JSON.parse((await run("agreement", "--format", "json", "--humans")).out) as { judge_kind: string }[];
+    assert.equal(rows.filter((r) => r.judge_kind === "human").length, 3);
+  });
+
+  test("--format table prints intervals and the human ceiling", async () => {
+    const { code, out } = await run("agreement");
+    assert.equal(code, 0);
+    assert.match(out, /^judge\s+kind\s+n\s+agreement %/);
+    assert.match(out, /refusal-keywords\s+live\s+300\s+56\.0 \[50\.3, 61\.5\]/);
+    assert.match(out, /Human ceiling: Fleiss' kappa 0\.841 \[/);
+  });
+
+  test("an unknown format is a usage error (exit 2)", async () => {
+    const { code, err } = await run("agreement", "--format", "xml");
+    assert.equal(code, 2);
+    assert.match(err, /Allowed choices are table, json/);
+  });
+
+  test("--data with a missing file names it (exit 2)", async () => {
+    const { code, err } = await run("agreement", "--data", "/no/such/file.csv");
+    assert.equal(code, 2);
+    assert.match(err, /^thinksafe: \/no\/such\/file\.csv: file not found/);
+  });
+
+  test("--data with a bad label names the file, row and column (exit 2)", async () => {
+    const lines = (await readFile(SHIPPED_CSV, "utf8")).split("\n");
+    const dir = await mkdtemp(join(tmpdir(), "thinksafe-cli-"));
+    const file = join(dir, "bad.csv");
+    // Line 2 is the first data row and is a single line; its last field is llama3_cf.
+    await writeFile(file, [lines[0], lines[1]!.replace(/,0$/, ",maybe"), ...lines.slice(2)].join("\n"));
+    const { code, err } = await run("agreement", "--data", file);
+    assert.equal(code, 2);
+    assert.match(err, new RegExp(`${file}, line 2, row 1, column "llama3_cf": label must be 0 or 1, found "maybe"`));
+  });
+
+  test("--data accepts another CSV with the same columns", async () => {
+    const lines = (await readFile(SHIPPED_CSV, "utf8")).split("\n");
+    const dir = await mkdtemp(join(tmpdir(), "thinksafe-cli-"));
+    const file = join(dir, "first.csv");
+    await writeFile(file, [lines[0], lines[1]].join("\n"));
+    const rows = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as { n: number; fpr: number | null; fnr: number | null }[];
+    // One response, labelled safe by humans: no positives, so FNR is undefined.
+    assert.ok(rows.every((r) => r.n === 1 && r.fnr === null && r.fpr !== null));
+  });
+});
+
+describe("the thinksafe executable", () => {
+  const bin = fileURLToPath(new URL("./bin.js", import.meta.url));
+  const exec = promisify(execFile);
+
+  test("--help lists the commands", async () => {
+    const { stdout } = await exec(process.execPath, [bin, "--help"]);
+    assert.match(stdout, /Usage: thinksafe/);
+    assert.match(stdout, /agreement/);
+  });
+
+  test("agreement --format json prints parseable JSON on stdout only", async () => {
+    const { stdout, stderr } = await exec(process.execPath, [bin, "agreement", "--format", "json"]);
+    assert.equal(stderr, "");
+    assert.equal((JSON.parse(stdout) as unknown[]).length, 5);
+  });
+});

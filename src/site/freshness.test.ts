@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { invalidateStaleData } from "./freshness.ts";
+
+async function write(file: string, text: string) {
+  await mkdir(join(file, ".."), { recursive: true });
+  await writeFile(file, text);
+}
+
+test("cached loader outputs are dropped exactly when a loader input changes", async () => {
+  const project = await mkdtemp(join(tmpdir(), "thinksafe-fresh-"));
+  const root = join(project, "docs");
+  const cache = join(root, ".observablehq", "cache");
+  const cachedOutput = join(cache, "data", "table.parquet");
+  const npmCache = join(cache, "_npm", "d3@7.9.0", "_esm.js");
+  await write(join(project, "src", "engine.ts"), "export const x = 1;");
+  await write(join(project, "datasets", "data.csv"), "a\n1\n");
+  await write(npmCache, "// vendored");
+
+  const run = async () => {
+    await write(cachedOutput, "old");
+    return invalidateStaleData(root, project);
+  };
+
+  assert.equal(await run(), true, "no stamp yet: regenerate");
+  assert.equal(existsSync(cachedOutput), false);
+  assert.equal(existsSync(npmCache), true, "the offline npm cache is kept");
+
+  assert.equal(await run(), false, "nothing changed");
+  assert.equal(existsSync(cachedOutput), true);
+
+  await write(join(project, "src", "engine.ts"), "export const x = 2;");
+  assert.equal(await run(), true, "engine code changed");
+  assert.equal(existsSync(cachedOutput), false);
+
+  await write(join(project, "datasets", "data.csv"), "a\n2\n");
+  assert.equal(await run(), true, "data changed");
+
+  await write(join(project, "experiments", "demo.yaml"), "id: demo\n");
+  assert.equal(await run(), true, "an experiment was added");
+
+  await write(join(project, "src", "engine.test.ts"), "// a test");
+  assert.equal(await run(), false, "tests do not change loader output");
+});
