@@ -13,12 +13,15 @@ const STAMP = ".thinksafe-inputs";
 
 /** Tests do not change loader output. */
 function isLoaderInput(path: string): boolean {
-  return !path.endsWith(".test.ts");
+  return !path.endsWith(".test.ts") && !path.includes(".observablehq");
 }
 
-export async function inputsHash(projectDir: string): Promise<string> {
+/** What the built site depends on besides the loader inputs. */
+export const SITE_INPUTS = ["docs", "observablehq.config.ts", "package.json"] as const;
+
+export async function inputsHash(projectDir: string, inputs: readonly string[] = LOADER_INPUTS): Promise<string> {
   const hash = createHash("sha256");
-  for (const input of LOADER_INPUTS) {
+  for (const input of inputs) {
     for (const file of await listFiles(join(projectDir, input))) {
       const path = relative(projectDir, file);
       if (!isLoaderInput(path)) continue;

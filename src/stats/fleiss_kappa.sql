@@ -2,6 +2,8 @@
 -- bootstrap 95% interval (items resampled; 2,000 replicates, seed 20240401), and the share of
 -- items on which every annotator gave the same label (unanimity, percent, Wilson 95% interval).
 -- Reads human_labels(item_index, annotator, is_jailbroken). Items need at least two labels.
+-- kappa is NULL when every label is the same category (chance agreement 1); replicates where that
+-- happens are left out of the percentiles (quantile_cont ignores NULL).
 WITH items AS (
   SELECT
     item_index,

@@ -1,0 +1,45 @@
+// `npm run build`: prepare, then `observable build` unless dist/ was built from exactly these
+// inputs (pages, config, engine code, data, experiments, lockfile): the site is a pure function
+// of them, and Framework's own build takes ~10 s even when nothing changed.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
+import { prepareSite, PROJECT_DIR } from "./prepare.ts";
+
+const DIST = join(PROJECT_DIR, "dist");
+const STAMP = join(DIST, ".thinksafe-build");
+
+async function build(force: boolean): Promise<number> {
+  const started = performance.now();
+  await prepareSite();
+  const hash = await inputsHash(PROJECT_DIR, [...SITE_INPUTS, ...LOADER_INPUTS]);
+  if (!force && existsSync(join(DIST, "index.html")) && (await readFile(STAMP, "utf8").catch(() => "")) === hash) {
+    console.error(`site: dist/ is up to date (${seconds(started)}); \`npm run build -- --force\` rebuilds it`);
+    return 0;
+  }
+  const code = await run("observable", ["build"]);
+  if (code !== 0) return code;
+  await writeFile(STAMP, hash);
+  console.error(`site: built into dist/ in ${seconds(started)}`);
+  return 0;
+}
+
+function run(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: PROJECT_DIR,
+      stdio: "inherit",
+      env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+process.exitCode = await build(process.argv.includes("--force"));
