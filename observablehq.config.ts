@@ -4,6 +4,7 @@ export default {
   root: "docs",
   output: "dist",
   pages: [
+    // The home page (docs/index.md) is implicit.
     { name: "Judges vs. humans", path: "/judges-vs-humans" },
     { name: "SQL explorer", path: "/explore" },
   ],

@@ -3,7 +3,7 @@
 // of them, and Framework's own build takes ~10 s even when nothing changed.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
 import { prepareSite, PROJECT_DIR } from "./prepare.ts";
@@ -19,6 +19,7 @@ async function build(force: boolean): Promise<number> {
     console.error(`site: dist/ is up to date (${seconds(started)}); \`npm run build -- --force\` rebuilds it`);
     return 0;
   }
+  await rm(STAMP, { force: true }); // a failed build must not look up to date later
   const code = await run("observable", ["build"]);
   if (code !== 0) return code;
   await writeFile(STAMP, hash);
