@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tempDir } from "../test-support.ts";
 import { main } from "./main.ts";
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -68,9 +68,9 @@ describe("thinksafe agreement", () => {
     assert.match(err, /^thinksafe: \/no\/such\/file\.csv: file not found/);
   });
 
-  test("--data with a bad label names the file, row and column (exit 2)", async () => {
+  test("--data with a bad label names the file, row and column (exit 2)", async (t) => {
     const lines = (await readFile(SHIPPED_CSV, "utf8")).split("\n");
-    const dir = await mkdtemp(join(tmpdir(), "thinksafe-cli-"));
+    const dir = await tempDir(t);
     const file = join(dir, "bad.csv");
     // Line 2 is the first data row and is a single line; its last field is llama3_cf.
     await writeFile(file, [lines[0], lines[1]!.replace(/,0$/, ",maybe"), ...lines.slice(2)].join("\n"));
@@ -79,9 +79,9 @@ describe("thinksafe agreement", () => {
     assert.match(err, new RegExp(`${file}, line 2, row 1, column "llama3_cf": label must be 0 or 1, found "maybe"`));
   });
 
-  test("--data accepts another CSV with the same columns", async () => {
+  test("--data accepts another CSV with the same columns", async (t) => {
     const lines = (await readFile(SHIPPED_CSV, "utf8")).split("\n");
-    const dir = await mkdtemp(join(tmpdir(), "thinksafe-cli-"));
+    const dir = await tempDir(t);
     const file = join(dir, "first.csv");
     await writeFile(file, [lines[0], lines[1]].join("\n"));
     const rows = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as { n: number; fpr: number | null; fnr: number | null }[];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { DataError } from "../errors.ts";
+import { tempDir } from "../test-support.ts";
 import { parseJudgeComparison, readJudgeComparison, REQUIRED_COLUMNS } from "./judge-comparison.ts";
 
 const HEADER = REQUIRED_COLUMNS.join(",");
@@ -89,8 +89,8 @@ describe("judge-comparison CSV reader", () => {
     assertDataError(() => parseJudgeComparison([HEADER, `${row(0)},extra`].join("\n"), "data.csv"), { line: 2, problem: /not valid CSV/ });
   });
 
-  test("reads a file from disk with a BOM and CRLF line ends", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "thinksafe-csv-"));
+  test("reads a file from disk with a BOM and CRLF line ends", async (t) => {
+    const dir = await tempDir(t);
     const file = join(dir, "judges.csv");
     await writeFile(file, `\uFEFF${[HEADER, row(0), row(1, "0,0,0,0,0,0,0,0")].join("\r\n")}\r\n`);
     const items = await readJudgeComparison(file);

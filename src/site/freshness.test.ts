@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import { tempDir } from "../test-support.ts";
 import { invalidateStaleData } from "./freshness.ts";
 
 async function write(file: string, text: string) {
@@ -11,8 +11,8 @@ async function write(file: string, text: string) {
   await writeFile(file, text);
 }
 
-test("cached loader outputs are dropped exactly when a loader input changes", async () => {
-  const project = await mkdtemp(join(tmpdir(), "thinksafe-fresh-"));
+test("cached loader outputs are dropped exactly when a loader input changes", async (t) => {
+  const project = await tempDir(t);
   const root = join(project, "docs");
   const cache = join(root, ".observablehq", "cache");
   const cachedOutput = join(cache, "data", "table.parquet");
