@@ -1,4 +1,4 @@
-// Publishes `fleiss_kappa` (see AGREEMENT_TABLES in src/agreement).
-import { publishAgreementTable } from "../src/agreement/index.ts";
+// Publishes `fleiss_kappa`, one of the judge-agreement tables (AGREEMENT_TABLES in src/agreement).
+import { publishAgreementTable } from "../src/site/publish.ts";
 
 await publishAgreementTable("fleiss_kappa");

@@ -1,4 +1,4 @@
-// Publishes `human_labels` (see AGREEMENT_TABLES in src/agreement).
-import { publishAgreementTable } from "../src/agreement/index.ts";
+// Publishes `human_labels`, one of the judge-agreement tables (AGREEMENT_TABLES in src/agreement).
+import { publishAgreementTable } from "../src/site/publish.ts";
 
 await publishAgreementTable("human_labels");

@@ -1,4 +1,4 @@
-// Publishes `judge_agreement` (see AGREEMENT_TABLES in src/agreement).
-import { publishAgreementTable } from "../src/agreement/index.ts";
+// Publishes `judge_agreement`, one of the judge-agreement tables (AGREEMENT_TABLES in src/agreement).
+import { publishAgreementTable } from "../src/site/publish.ts";
 
 await publishAgreementTable("judge_agreement");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { extname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page, type Request } from "playwright-core";
 
 export interface DistServer {
   /** Origin of the server, without a trailing slash: `http://127.0.0.1:<port>`. */
@@ -186,17 +186,21 @@ export async function watchPage(page: Page, baseUrl: string): Promise<PageWatch>
   page.on("console", (message) => {
     if (message.type() !== "error") return;
     const where = message.location().url;
-    // Chromium probes /favicon.ico by itself when a page declares no icon, and reports the 404 only
-    // as a console error (Playwright sees no request), at an unpredictable time.
-    if (where === `${localBase(baseUrl)}/favicon.ico`) return;
     problems.push(`console error: ${message.text()}${where ? ` (at ${where})` : ""}`);
+  });
+  const answered = new WeakSet<Request>();
+  page.on("response", (response) => {
+    answered.add(response.request());
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   page.on("requestfailed", (request) => {
     if (!isLocal(request.url())) return; // already reported as an external request
-    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? "unknown error"})`);
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    const error = request.failure()?.errorText ?? "unknown error";
+    // Chromium reports ERR_ABORTED when the page stops reading a body it already got; e.g.
+    // DuckDB-wasm's streaming compile of its 35 MB wasm, now and then, after the last byte.
+    // An error status was reported above; a truncated body fails with another error.
+    if (error === "net::ERR_ABORTED" && answered.has(request)) return;
+    problems.push(`request failed: ${request.url()} (${error})`);
   });
   const traffic = trackTraffic(page);
   return { problems: () => [...problems], networkIdle: traffic.idle };
@@ -222,12 +226,8 @@ function trackTraffic(page: Page): { idle(quietMs?: number): Promise<void> } {
 
 /** Whether a URL is served by baseUrl; data: and blob: URLs never leave the browser. */
 function localUrlTest(baseUrl: string): (url: string) => boolean {
-  const base = localBase(baseUrl);
+  const base = baseUrl.replace(/\/+$/, "");
   return (url) => url === base || url.startsWith(`${base}/`) || url.startsWith("data:") || url.startsWith("blob:");
-}
-
-function localBase(baseUrl: string): string {
-  return baseUrl.replace(/\/+$/, "");
 }
 
 const NON_PAGE_DIRS = ["_observablehq/", "_npm/", "_file/", "_import/"];

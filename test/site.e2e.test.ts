@@ -2,6 +2,7 @@
 // page in headless chromium, failing on any script error, failed or external request, console
 // error or Framework error cell.
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
@@ -17,6 +18,7 @@ import {
   type DistServer,
   type TestBrowser,
 } from "./browser.ts";
+import { catalog } from "../src/site/catalog.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUILD_TIMEOUT_MS = 5 * 60_000;
@@ -24,18 +26,66 @@ const CELLS_TIMEOUT_MS = 60_000;
 
 type PageCheck = (page: Page) => Promise<void>;
 
-/**
- * EXTENSION POINT: page-specific checks, run after a page has loaded cleanly and all its cells
- * have settled. Replace the stubs with assertions about what each page must show.
- */
+/** What each page must show once it has loaded cleanly and its cells have settled. */
 const PAGE_CHECKS: Record<string, PageCheck> = {
-  "/judges-vs-humans": async (_page) => {
-    // To be added with the page: e.g. the agreement table and chart are rendered.
+  "/": async (page) => {
+    assert.match(await page.locator("main").innerText(), /Cohen's κ 0\.\d\d/);
   },
-  "/explore": async (_page) => {
-    // To be added with the page: e.g. running the default SQL query shows a result table.
+  "/judges-vs-humans": async (page) => {
+    const rows = page.locator("#judge-table table tbody tr");
+    assert.equal(await rows.count(), 5, "one row per judge in the agreement table");
+    const table = await page.locator("#judge-table").innerText();
+    for (const judge of ["refusal-keywords", "harmbench_cf", "gpt4_cf", "llamaguard2_cf", "llama3_cf"]) {
+      assert.match(table, new RegExp(judge), `${judge} is in the table`);
+    }
+    assert.match(table, /56\.0 \[50\.3, 61\.5\]/, "the keyword judge's agreement with its interval");
+    // Four interval charts, each with a dot per judge and annotator (8).
+    const charts = page.locator("#interval-charts svg");
+    assert.equal(await charts.count(), 4);
+    for (let i = 0; i < 4; i++) assert.ok((await charts.nth(i).locator("circle").count()) >= 8, `chart ${i} has its dots`);
+    // A confusion matrix per judge, with the keyword judge's 122 false positives.
+    assert.equal(await page.locator("#confusion-matrices svg").count(), 5);
+    assert.match(await page.locator("#confusion-matrices").innerText(), /\b122\b/);
+  },
+  "/explore": async (page) => {
+    assert.equal(await page.locator("#table-list details").count(), catalog().length, "every published table is listed");
+    await runQuery(page, "SELECT judge, kappa FROM judge_agreement WHERE judge_kind = 'recorded' ORDER BY judge");
+    assert.equal(await page.locator("#row-count").innerText(), "4 rows");
+    assert.match(await page.locator("#query-result").innerText(), /llamaguard2_cf/);
+
+    // The browser's DuckDB (1.1) recomputes the published statistic from its SQL file exactly.
+    const sql = (await readFile(join(PROJECT_DIR, "src/stats/judge_agreement.sql"), "utf8")).trim().replace(/;$/, "");
+    const columns = ["n", "tp", "fp", "tn", "fn", "agreement", "fpr", "fnr", "kappa"].flatMap((m) =>
+      ["n", "tp", "fp", "tn", "fn"].includes(m) ? [m] : [m, `${m}_ci_low`, `${m}_ci_high`],
+    );
+    await runQuery(
+      page,
+      `WITH recomputed AS (\n${sql}\n)\nSELECT count(*) AS compared, count(*) FILTER (WHERE ${columns
+        .map((c) => `r.${c} IS DISTINCT FROM p.${c}`)
+        .join(" OR ")}) AS differing\nFROM recomputed AS r FULL JOIN judge_agreement AS p USING (judge)`,
+    );
+    const cells = await page.locator("#query-result table tbody tr td").allInnerTexts();
+    assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
+
+    await runQuery(page, "SELECT * FROM no_such_table");
+    assert.match(await page.locator("#query-error").innerText(), /no_such_table/);
   },
 };
+
+/** Types `sql` into the explorer's editor, runs it and waits for the new result. */
+async function runQuery(page: Page, sql: string): Promise<void> {
+  const previous = await page.locator("#query-result").innerText();
+  await page.locator("#sql-editor textarea").fill(sql);
+  await page.locator("#sql-editor button", { hasText: "Run query" }).click();
+  await page.waitForFunction(
+    (before) => {
+      const result = document.querySelector("#query-result");
+      return result !== null && (result as HTMLElement).innerText !== before;
+    },
+    previous,
+    { timeout: 30_000 },
+  );
+}
 
 let server: DistServer;
 let browser: TestBrowser;

@@ -126,14 +126,3 @@ export function agreementProvenance(file = DEFAULT_JUDGE_COMPARISON): Record<str
     "thinksafe.sql_sha256": sha256(["macros", "judge_agreement", "fleiss_kappa", "judge_reproduction"].map(statisticSql).join("\n")),
   };
 }
-
-/** A data loader's whole job: compute the tables from the shipped CSV and print one as Parquet. */
-export async function publishAgreementTable(table: AgreementTable): Promise<void> {
-  const { publishParquet } = await import("../site/publish.ts");
-  const db = await agreementDatabase();
-  try {
-    await publishParquet(db, tableQuery(table), { ...agreementProvenance(), "thinksafe.table": table });
-  } finally {
-    db.close();
-  }
-}

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable } from "../agreement/index.ts";
 import type { Database } from "../stats/database.ts";
 
 export async function publishParquet(
@@ -21,5 +22,15 @@ export async function publishParquet(
     await pipeline(createReadStream(file), out, { end: out !== process.stdout });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A judge-agreement loader's whole job: compute the tables from the shipped CSV, print one. */
+export async function publishAgreementTable(table: AgreementTable): Promise<void> {
+  const db = await agreementDatabase();
+  try {
+    await publishParquet(db, tableQuery(table), { ...agreementProvenance(), "thinksafe.table": table });
+  } finally {
+    db.close();
   }
 }
