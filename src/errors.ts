@@ -20,6 +20,23 @@ export class DataError extends Error {
   }
 }
 
+/**
+ * An invalid experiment spec or config file: names the file, the path to the field
+ * (`models[2].base_url`), what is wrong and how to fix it.
+ */
+export class SpecError extends Error {
+  override name = "SpecError";
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly problem: string,
+    readonly fix?: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ""}: ${path ? `${path}: ` : ""}${problem}${fix ? ` (${fix})` : ""}`);
+  }
+}
+
 /** The user asked for something the command cannot do (bad flag value, unknown name). */
 export class UsageError extends Error {
   override name = "UsageError";

@@ -1,7 +1,10 @@
 // What produced a result: recorded with every published table (Parquet key-value metadata).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const PROJECT_DIR = new URL("../", import.meta.url);
 
@@ -24,6 +27,24 @@ export function gitRevision(): string {
   try {
     const head = git("rev-parse", "HEAD");
     return git("status", "--porcelain", "--untracked-files=no") === "" ? head : `${head}-dirty`;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The folder of package `name` as Node resolves it from `fromFile` (exports may hide package.json). */
+export function packageDir(fromFile: string, name: string): string {
+  for (const base of createRequire(fromFile).resolve.paths(name) ?? []) {
+    if (existsSync(join(base, name, "package.json"))) return join(base, name);
+  }
+  throw new Error(`package ${name} is not installed (run npm ci)`);
+}
+
+/** The installed version of a dependency, or "unknown". */
+export function installedVersion(name: string): string {
+  try {
+    const dir = packageDir(fileURLToPath(new URL("package.json", PROJECT_DIR)), name);
+    return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
   }

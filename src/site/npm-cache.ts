@@ -3,11 +3,11 @@
 // Framework takes a package's version from the folder names already in that cache and never
 // downloads a file that exists there (see ARCHITECTURE.md, "Offline build").
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import * as esbuild from "esbuild";
+import { packageDir } from "../provenance.ts";
 
 interface VendoredPackage {
   name: string;
@@ -140,14 +140,6 @@ export async function fillNpmCache(root: string, projectDir: string): Promise<Np
   }
   await writeFile(join(cacheDir, STAMP), stamp);
   return { cacheDir, rebuilt: true, packages };
-}
-
-/** The folder of package `name` as Node resolves it from `fromFile` (exports may hide package.json). */
-function packageDir(fromFile: string, name: string): string {
-  for (const base of createRequire(fromFile).resolve.paths(name) ?? []) {
-    if (existsSync(join(base, name, "package.json"))) return join(base, name);
-  }
-  throw new Error(`package ${name} is not installed (run npm ci)`);
 }
 
 function packageName(specifier: string): string {

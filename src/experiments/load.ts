@@ -1,0 +1,155 @@
+// Reading an experiment file: YAML → validated spec → resolved experiment. Every problem is a
+// SpecError naming the file, the line, the field path and the fix.
+import { readFile } from "node:fs/promises";
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { z } from "zod";
+import { canonicalJson } from "../canonical.ts";
+import { SpecError } from "../errors.ts";
+import { sha256 } from "../provenance.ts";
+import { ExperimentSpec, type Generation } from "./spec.ts";
+
+export interface ResolvedModel {
+  id: string;
+  model: string;
+  /** Replicas of one endpoint; at least one. */
+  baseUrls: string[];
+  apiKeyEnv: string | null;
+  base: string | null;
+  systemPrompt: string | null;
+  generation: Generation;
+  extraBody: Record<string, unknown>;
+  concurrency: number;
+  stream: boolean;
+}
+
+export interface Experiment {
+  file: string;
+  id: string;
+  /** sha256 of the canonical validated spec (defaults applied; description left out). */
+  hash: string;
+  spec: ExperimentSpec;
+  models: ResolvedModel[];
+}
+
+export async function loadExperiment(file: string): Promise<Experiment> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SpecError(file, "", code === "ENOENT" ? "file not found" : `cannot read (${code})`, "give the path of an experiment YAML file");
+  }
+  return parseExperiment(text, file);
+}
+
+export function parseExperiment(text: string, file: string): Experiment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const line = lines.linePos(yamlError.pos[0]).line;
+    throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, line);
+  }
+  const lineOf = (path: readonly PropertyKey[]) => nodeLine(doc, lines, path);
+  const result = ExperimentSpec.safeParse(doc.toJS());
+  if (!result.success) throw specErrorFromIssue(file, result.error.issues[0]!, lineOf);
+  const spec = result.data;
+  spec.models.forEach((model, i) => {
+    if (spec.models.findIndex((m) => m.id === model.id) !== i) {
+      throw new SpecError(file, `models[${i}].id`, `duplicate model id "${model.id}"`, "every model needs its own id", lineOf(["models", i, "id"]));
+    }
+  });
+  const models = spec.models.map((model, i): ResolvedModel => {
+    const at = (field: string) => [`models`, i, field];
+    if ((model.base_url === undefined) === (model.base_urls === undefined)) {
+      throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url or base_urls", "base_url: http://host:port/v1, or base_urls: [..] for replicas", lineOf(["models", i]));
+    }
+    if (model.base !== undefined && (model.base === model.id || !spec.models.some((m) => m.id === model.base))) {
+      throw new SpecError(file, `models[${i}].base`, `"${model.base}" is not another model of this experiment`, `known ids: ${spec.models.map((m) => m.id).join(", ")}`, lineOf(at("base")));
+    }
+    return {
+      id: model.id,
+      model: model.model,
+      baseUrls: (model.base_urls ?? [model.base_url!]).map((u) => u.replace(/\/+$/, "")),
+      apiKeyEnv: model.api_key_env ?? null,
+      base: model.base ?? null,
+      systemPrompt: model.system_prompt ?? spec.system_prompt ?? null,
+      generation: { ...spec.generation, ...model.generation },
+      extraBody: model.extra_body ?? {},
+      concurrency: model.concurrency ?? spec.concurrency,
+      stream: model.stream ?? false,
+    };
+  });
+  spec.benchmarks.forEach((b, i) => {
+    if (spec.benchmarks.findIndex((o) => o.id === b.id && o.subset === b.subset) !== i) {
+      throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
+    }
+  });
+  const { description: _description, $schema: _schema, ...identity } = spec;
+  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models };
+}
+
+type LineOf = (path: readonly PropertyKey[]) => number | undefined;
+
+function specErrorFromIssue(file: string, issue: z.core.$ZodIssue, lineOf: LineOf): SpecError {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    const [key] = issue.keys;
+    const known = knownKeys(issue.path);
+    return new SpecError(
+      file,
+      formatPath([...issue.path, key!]),
+      "unknown field",
+      known.length ? `known fields here: ${known.join(", ")}` : undefined,
+      lineOf([...issue.path, key!]),
+    );
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    return new SpecError(file, path, "is missing", `add ${String(issue.path.at(-1))}: <${issue.expected}>`, lineOf(issue.path.slice(0, -1)));
+  }
+  return new SpecError(file, path, issue.message.replace(/^Invalid input: /, ""), undefined, lineOf(issue.path));
+}
+
+/** `models[2].base_url` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+/** Field names the spec allows at an object path, for "did you mean" help. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = ExperimentSpec;
+  for (const step of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject && typeof step === "string") schema = schema.shape[step] as z.ZodType;
+    else if (schema instanceof z.ZodArray && typeof step === "number") schema = schema.element as z.ZodType;
+    else return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== "$schema") : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
+function nodeLine(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const target = n === path.length && path.length > 0 ? keyNode(doc, path) ?? node : node;
+    if (target?.range) return lines.linePos(target.range[0]).line;
+  }
+  return undefined;
+}
+
+/** The node of the key itself (`base_url:`), which is where an editor should point. */
+function keyNode(doc: Document, path: readonly PropertyKey[]): { range?: [number, number, number] } | undefined {
+  const parent = doc.getIn(path.slice(0, -1) as unknown[], true);
+  const last = path.at(-1);
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === last);
+    return (pair?.key ?? undefined) as { range?: [number, number, number] } | undefined;
+  }
+  if (isSeq(parent) && typeof last === "number") return parent.items[last] as { range?: [number, number, number] } | undefined;
+  return undefined;
+}

@@ -1,0 +1,79 @@
+// The experiment spec: one definition gives the TypeScript type, the validation with its error
+// messages, and the JSON Schema that editors use for completion (experiments/experiment.schema.json).
+import { z } from "zod";
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit");
+
+const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" });
+
+/** Sampling settings sent with every request (and part of the cache key). */
+export const Generation = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    max_tokens: z.int().positive().optional(),
+    seed: z.int().optional().describe("sent to the endpoint; repeats add their index to it"),
+    stop: z.array(z.string().min(1)).max(4).optional(),
+  })
+  .strict();
+
+export const ModelSpec = z
+  .object({
+    id: id.describe("the id used in every table"),
+    model: z.string().min(1).describe("the model name sent to the endpoint"),
+    base_url: url.optional().describe("the OpenAI-compatible API root, ending in /v1"),
+    base_urls: z.array(url).min(1).optional().describe("replicas of the same model, load-balanced"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")
+      .optional()
+      .describe("the environment variable that holds the API key"),
+    base: id.optional().describe("id of the model this one is compared against"),
+    system_prompt: z.string().optional(),
+    generation: Generation.optional().describe("overrides the experiment's generation settings"),
+    extra_body: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("extra request fields, e.g. {chat_template_kwargs: {enable_thinking: true}} for vLLM"),
+    concurrency: z.int().positive().optional().describe("overrides the experiment's concurrency for this model"),
+    stream: z.boolean().optional().describe("stream responses (default false)"),
+  })
+  .strict();
+
+export const BenchmarkRef = z
+  .object({
+    id: id,
+    subset: z.string().min(1).optional(),
+    limit: z.int().positive().optional().describe("only the first N samples"),
+  })
+  .strict();
+
+export const JudgeRef = z.object({ id: id }).strict();
+
+export const ExperimentSpec = z
+  .object({
+    $schema: z.string().optional(),
+    id: id,
+    description: z.string().optional(),
+    models: z.array(ModelSpec).min(1),
+    benchmarks: z.array(BenchmarkRef).min(1),
+    repeats: z.int().positive().default(1),
+    generation: Generation.default({ temperature: 0, max_tokens: 2048 }),
+    system_prompt: z.string().optional().describe("sent before every prompt unless a model sets its own"),
+    concurrency: z.int().positive().default(16).describe("requests in flight per endpoint"),
+    timeout_s: z.number().positive().default(60).describe("per request"),
+    max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),
+    image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
+    judges: z.array(JudgeRef).default([]),
+  })
+  .strict();
+
+export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
+export type ModelSpec = z.infer<typeof ModelSpec>;
+export type Generation = z.infer<typeof Generation>;
+
+export function experimentJsonSchema(): object {
+  return z.toJSONSchema(ExperimentSpec, { io: "input" });
+}
