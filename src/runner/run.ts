@@ -1,0 +1,132 @@
+// Runs a list of requests: answers already in the cache are reused, the rest go to their endpoint's
+// pool, with retries (back-off on 5xx, resets and timeouts; Retry-After on 429). Each result is
+// stored in the cache the moment it arrives, so a killed run loses only the requests in flight.
+import type OpenAI from "openai";
+import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
+import { EndpointPool } from "./endpoint-pool.ts";
+import { chatCompletion, createClient, type ChatBody } from "./provider.ts";
+import { backoffMs, classifyFailure } from "./retry.ts";
+
+export interface Endpoint {
+  id: string;
+  baseUrls: readonly string[];
+  /** The key itself, read from the environment just before the run; never stored. */
+  apiKey?: string;
+  /** Requests in flight per base URL. */
+  concurrency: number;
+  stream: boolean;
+}
+
+export interface WorkItem {
+  /** Cache key: the hash of everything that determines the answer. */
+  key: string;
+  endpoint: string;
+  /** Built only when the request is sent (it may hold large images). */
+  body: () => ChatBody | Promise<ChatBody>;
+}
+
+export type Result =
+  | { ok: true; response: CachedResponse; cached: boolean; attempts: number }
+  | { ok: false; errorKind: string; error: string; attempts: number };
+
+export interface RunOptions {
+  cache: ResponseCache;
+  timeoutMs: number;
+  maxAttempts: number;
+  /** Give up on a request after this many 429s (each already waited for its Retry-After). */
+  maxRateLimited?: number;
+  onResult?: (item: WorkItem, result: Result) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Results in the order of `items`. Items sharing a key are asked once. */
+export async function runWork(items: readonly WorkItem[], endpoints: readonly Endpoint[], options: RunOptions): Promise<Result[]> {
+  const byKey = new Map<string, { item: WorkItem; indexes: number[] }>();
+  items.forEach((item, i) => {
+    const entry = byKey.get(item.key);
+    if (entry) entry.indexes.push(i);
+    else byKey.set(item.key, { item, indexes: [i] });
+  });
+  const results = new Array<Result>(items.length);
+  const settle = (entry: { item: WorkItem; indexes: number[] }, result: Result) => {
+    for (const i of entry.indexes) {
+      results[i] = result;
+      options.onResult?.(items[i]!, result);
+    }
+  };
+
+  const unique = [...byKey.values()];
+  const cached = await mapLimit(unique, 64, (entry) => options.cache.get(entry.item.key));
+  const queues = new Map<string, Array<{ item: WorkItem; indexes: number[] }>>();
+  unique.forEach((entry, i) => {
+    const hit = cached[i];
+    if (hit) return settle(entry, { ok: true, response: hit, cached: true, attempts: 0 });
+    const queue = queues.get(entry.item.endpoint) ?? [];
+    queue.push(entry);
+    queues.set(entry.item.endpoint, queue);
+  });
+
+  await Promise.all(
+    [...queues].map(async ([endpointId, queue]) => {
+      const endpoint = endpoints.find((e) => e.id === endpointId);
+      if (!endpoint) throw new Error(`no endpoint "${endpointId}" for ${queue.length} requests`);
+      const pool = new EndpointPool(
+        endpoint.baseUrls.map((url) => createClient(url, endpoint.apiKey)),
+        endpoint.concurrency,
+      );
+      const worker = async () => {
+        for (let entry = queue.shift(); entry; entry = queue.shift()) {
+          settle(entry, await attempt(entry.item, pool, endpoint, options));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(pool.capacity, queue.length) }, worker));
+    }),
+  );
+  return results;
+}
+
+async function attempt(item: WorkItem, pool: EndpointPool<OpenAI>, endpoint: Endpoint, options: RunOptions): Promise<Result> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxRateLimited = options.maxRateLimited ?? 50;
+  const body = await item.body();
+  let tries = 0;
+  let rateLimited = 0;
+  for (;;) {
+    tries++;
+    const replica = await pool.acquire();
+    try {
+      const raw = await chatCompletion(replica.target, body, { timeoutMs: options.timeoutMs, stream: endpoint.stream });
+      pool.release(replica, { rateLimited: false });
+      const response: CachedResponse = { format: CACHE_FORMAT, key: item.key, ...raw };
+      await options.cache.put(response);
+      return { ok: true, response, cached: false, attempts: tries };
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === "rate_limit") {
+        pool.release(replica, { rateLimited: true, ...(failure.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }) });
+        if (++rateLimited <= maxRateLimited) continue; // the pool waits out Retry-After
+      } else {
+        pool.release(replica, { rateLimited: false });
+        if (failure.kind === "transient" && tries - rateLimited < options.maxAttempts) {
+          await sleep(backoffMs(tries - rateLimited));
+          continue;
+        }
+      }
+      return { ok: false, errorKind: failure.errorKind, error: failure.message, attempts: tries };
+    }
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+export async function mapLimit<T, R>(values: readonly T[], limit: number, fn: (value: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(values.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < values.length) {
+      const i = next++;
+      out[i] = await fn(values[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, lane));
+  return out;
+}
