@@ -1,16 +1,24 @@
 // The thinksafe command line. The only place that prints errors and chooses exit codes:
 // 0 success, 1 unexpected failure, 2 bad usage or bad input.
 import { Command, CommanderError, Option } from "commander";
-import { DataError, UsageError } from "../errors.ts";
+import { DataError, SpecError, UsageError } from "../errors.ts";
+import { experimentJsonSchema } from "../experiments/spec.ts";
 import { packageVersion } from "../provenance.ts";
 import { agreementCommand } from "./agreement.ts";
+import { evalCommand } from "./eval.ts";
+import { simulateCommand } from "./simulate.ts";
 
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-export function program(io: Io): Command {
+/** What a command reports besides throwing: eval exits 1 when some rows have no answer. */
+export interface Outcome {
+  exitCode: number;
+}
+
+export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
   const write = io.out;
   // Output settings are copied into subcommands when they are added, so they come first.
   const cli = new Command("thinksafe")
@@ -28,7 +36,37 @@ export function program(io: Io): Command {
     .option("--humans", "also list each human annotator against the majority", false)
     .action(async (options) => write(await agreementCommand(options)));
 
+  cli
+    .command("eval")
+    .description("Run an experiment's models on its benchmarks into DIR/responses.parquet and DIR/manifest.json (resumable).")
+    .argument("<experiment>", "experiment YAML file")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
+    .option("--shard <i/n>", "run only shard i of n; shards share the cache and merge into the same tables")
+    .action(async (file: string, options) => {
+      outcome.exitCode = await evalCommand(file, options, io.err);
+    });
+
+  cli
+    .command("simulate")
+    .description("Serve thinksafe's simulated models on a local OpenAI-compatible endpoint (like vLLM); all output is marked simulated.")
+    .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8000)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--config <file>", "simulator config (YAML or JSON); default: thinksafe's demo models")
+    .action((options) => simulateCommand(options, io));
+
+  cli
+    .command("schema")
+    .description("Print the JSON Schema of experiment files (for editor completion).")
+    .action(() => write(JSON.stringify(experimentJsonSchema(), null, 2)));
+
   return cli;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${text}: expected a port number from 0 to 65535`);
+  return port;
 }
 
 /** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
@@ -39,13 +77,14 @@ export async function main(
     err: (text) => process.stderr.write(`${text}\n`),
   },
 ): Promise<number> {
-  const cli = program(io);
+  const outcome: Outcome = { exitCode: 0 };
+  const cli = program(io, outcome);
   try {
     await cli.parseAsync(argv);
-    return 0;
+    return outcome.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof DataError || error instanceof UsageError) {
+    if (error instanceof DataError || error instanceof SpecError || error instanceof UsageError) {
       io.err(`thinksafe: ${error.message}`);
       return 2;
     }

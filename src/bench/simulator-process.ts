@@ -1,0 +1,19 @@
+// The simulator in its own process for benchmarks, so that server and client do not share one
+// event loop (and one core). Driven over the IPC channel of child_process.fork.
+import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
+
+type Command = { type: "start"; config: SimulatorConfig } | { type: "stats" } | { type: "close" };
+
+let running: Awaited<ReturnType<typeof startSimulator>> | undefined;
+
+process.on("message", async (command: Command) => {
+  if (command.type === "start") {
+    running = await startSimulator(command.config, { port: 0 });
+    process.send!({ type: "started", url: running.url });
+  } else if (command.type === "stats") {
+    process.send!({ type: "stats", stats: running?.stats() });
+  } else {
+    await running?.close();
+    process.exit(0);
+  }
+});

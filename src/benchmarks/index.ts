@@ -1,0 +1,17 @@
+// Every benchmark thinksafe can run, by id.
+import { UsageError } from "../errors.ts";
+import { figstep } from "./figstep.ts";
+import type { Benchmark } from "./sample.ts";
+
+export const BENCHMARKS: Record<string, Benchmark> = {
+  [figstep.id]: figstep,
+};
+
+/** The benchmark with this id; an unknown id is a UsageError listing the known ones. */
+export function getBenchmark(id: string): Benchmark {
+  // Own keys only, so "constructor" and the like are unknown ids too.
+  if (!Object.hasOwn(BENCHMARKS, id)) {
+    throw new UsageError(`unknown benchmark "${id}"; known benchmarks: ${Object.keys(BENCHMARKS).join(", ")}`);
+  }
+  return BENCHMARKS[id]!;
+}

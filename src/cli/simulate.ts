@@ -1,0 +1,40 @@
+// `thinksafe simulate`: serve the simulated models until SIGINT or SIGTERM.
+import { UsageError } from "../errors.ts";
+import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, startSimulator } from "../simulator/index.ts";
+
+export interface SimulateOptions {
+  port: number;
+  host: string;
+  /** A YAML or JSON simulator config; the default models when absent. */
+  config?: string;
+}
+
+export const DEFAULT_SIMULATE_HOST = "127.0.0.1";
+
+export async function simulateCommand(
+  options: SimulateOptions,
+  io: { out(text: string): void; err(text: string): void },
+): Promise<void> {
+  const config = options.config ? await loadSimulatorConfig(options.config) : DEFAULT_SIMULATOR_CONFIG;
+  const simulator = await startSimulator(config, { host: options.host || DEFAULT_SIMULATE_HOST, port: options.port }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") throw new UsageError(`port ${options.port} is already in use; choose another with --port`);
+      if (error.code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on host ${options.host}; use a local address such as 127.0.0.1`);
+      throw error;
+    },
+  );
+  io.out(`Simulator listening on ${simulator.url} with models: ${config.models.map((model) => model.name).join(", ")}`);
+  io.out("All output is simulated (marked [simulated] and x-thinksafe-simulated: true); no real model is running. Stop with Ctrl-C.");
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(received);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await simulator.close();
+  io.err(`Simulator stopped (${signal}).`);
+}

@@ -1,0 +1,78 @@
+// The responses table: one row per (model, benchmark, sample, repeat), thinking kept apart from the
+// answer. Rows come from the plan, not from what happened to arrive, so a row can never be
+// duplicated or silently missing: a request that failed is a row with `error` set.
+import type { Sample } from "../benchmarks/sample.ts";
+import type { Experiment, ResolvedModel } from "../experiments/load.ts";
+import { splitThinking } from "../models/thinking.ts";
+import type { Result } from "../runner/run.ts";
+import type { Cell, Schema } from "../stats/database.ts";
+import { endpointIdentity } from "./request.ts";
+
+export const RESPONSES_SCHEMA = {
+  experiment_id: "VARCHAR",
+  experiment_hash: "VARCHAR",
+  model_id: "VARCHAR",
+  model: "VARCHAR",
+  base_model_id: "VARCHAR",
+  endpoint: "VARCHAR",
+  benchmark_id: "VARCHAR",
+  subset: "VARCHAR",
+  sample_id: "VARCHAR",
+  category: "VARCHAR",
+  repeat: "INTEGER",
+  image_sha256: "VARCHAR",
+  thinking: "VARCHAR",
+  answer: "VARCHAR",
+  reasoning_source: "VARCHAR",
+  thinking_complete: "BOOLEAN",
+  finish_reason: "VARCHAR",
+  error: "VARCHAR",
+  error_kind: "VARCHAR",
+  latency_ms: "INTEGER",
+  prompt_tokens: "INTEGER",
+  completion_tokens: "INTEGER",
+  is_simulated: "BOOLEAN",
+  served_model: "VARCHAR",
+  cache_key: "VARCHAR",
+} as const satisfies Schema;
+
+export interface PlannedRow {
+  model: ResolvedModel;
+  sample: Sample;
+  repeat: number;
+  key: string;
+}
+
+export function responseRow(experiment: Experiment, row: PlannedRow, result: Result): Cell[] {
+  const { model, sample } = row;
+  const answered = result.ok ? result.response : null;
+  const split = answered ? splitThinking(answered, answered.finish_reason) : null;
+  const values: Record<keyof typeof RESPONSES_SCHEMA, Cell> = {
+    experiment_id: experiment.id,
+    experiment_hash: experiment.hash,
+    model_id: model.id,
+    model: model.model,
+    base_model_id: model.base,
+    endpoint: endpointIdentity(model.baseUrls).join(" "),
+    benchmark_id: sample.benchmark,
+    subset: sample.subset,
+    sample_id: sample.sampleId,
+    category: sample.category,
+    repeat: row.repeat,
+    image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
+    thinking: split?.thinking ?? null,
+    answer: split ? split.answer : null,
+    reasoning_source: split?.reasoningSource ?? null,
+    thinking_complete: split ? split.thinkingComplete : null,
+    finish_reason: answered?.finish_reason ?? null,
+    error: result.ok ? null : `${result.error} (after ${result.attempts} attempt${result.attempts === 1 ? "" : "s"})`,
+    error_kind: result.ok ? null : result.errorKind,
+    latency_ms: answered?.latency_ms ?? null,
+    prompt_tokens: answered?.prompt_tokens ?? null,
+    completion_tokens: answered?.completion_tokens ?? null,
+    is_simulated: answered ? answered.simulated : null,
+    served_model: answered?.served_model ?? null,
+    cache_key: row.key,
+  };
+  return Object.keys(RESPONSES_SCHEMA).map((column) => values[column as keyof typeof RESPONSES_SCHEMA]);
+}

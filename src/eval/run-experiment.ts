@@ -1,0 +1,194 @@
+// `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
+// runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
+// resumes: everything answered before comes from the cache, failures are asked again.
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getBenchmark } from "../benchmarks/index.ts";
+import type { Sample } from "../benchmarks/sample.ts";
+import type { Experiment, ResolvedModel } from "../experiments/load.ts";
+import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
+import { ResponseCache } from "../runner/cache.ts";
+import { Progress } from "../runner/progress.ts";
+import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
+import { Database } from "../stats/database.ts";
+import { preflight } from "./preflight.ts";
+import { cacheKey, endpointIdentity, requestBody } from "./request.ts";
+import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
+
+export interface Shard {
+  index: number; // 1-based
+  count: number;
+}
+
+export interface EvalOptions {
+  outDir: string;
+  cacheDir: string;
+  shard?: Shard;
+  env?: NodeJS.ProcessEnv;
+  progress?: ConstructorParameters<typeof Progress>[1];
+  log?: (line: string) => void;
+}
+
+export interface EvalSummary {
+  rows: number;
+  answered: number;
+  fromCache: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  /** Models that could not be asked at all, with why. */
+  unavailable: Record<string, string>;
+  responsesFile: string;
+  manifestFile: string;
+}
+
+export async function runExperiment(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const startedAt = new Date();
+  const spec = experiment.spec;
+
+  // Samples first: a missing image or bad data stops the run before any request is sent.
+  const samples: Sample[][] = [];
+  for (const ref of spec.benchmarks) {
+    samples.push(await getBenchmark(ref.id).load({ ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) }));
+  }
+
+  const planned: PlannedRow[] = [];
+  for (const model of experiment.models) {
+    for (const benchmark of samples) {
+      for (const sample of benchmark) {
+        for (let repeat = 0; repeat < spec.repeats; repeat++) {
+          const key = cacheKey(model, sample, repeat, spec.image_max_side);
+          if (!options.shard || inShard(key, options.shard)) planned.push({ model, sample, repeat, key });
+        }
+      }
+    }
+  }
+
+  const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
+  for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);
+
+  const cache = new ResponseCache(options.cacheDir);
+  const progress = new Progress(planned.length, options.progress);
+  const results = new Array<Result>(planned.length);
+  const runnable: Array<{ index: number; item: WorkItem }> = [];
+  planned.forEach((row, index) => {
+    const problem = unavailable[row.model.id];
+    if (problem !== undefined) {
+      results[index] = { ok: false, errorKind: "endpoint_unavailable", error: problem, attempts: 0 };
+      progress.record(results[index]!);
+    } else {
+      runnable.push({
+        index,
+        item: { key: row.key, endpoint: row.model.id, body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side) },
+      });
+    }
+  });
+  const answers = await runWork(
+    runnable.map((r) => r.item),
+    endpoints,
+    {
+      cache,
+      timeoutMs: spec.timeout_s * 1000,
+      maxAttempts: spec.max_attempts,
+      onResult: (_item, result) => progress.record(result),
+    },
+  );
+  runnable.forEach((r, i) => (results[r.index] = answers[i]!));
+  log(progress.finish());
+
+  await mkdir(options.outDir, { recursive: true });
+  const responsesFile = join(options.outDir, "responses.parquet");
+  const db = await Database.open();
+  try {
+    await db.createTable("responses", RESPONSES_SCHEMA, planned.map((row, i) => responseRow(experiment, row, results[i]!)));
+    await atomically(responsesFile, (file) =>
+      db.writeParquet("SELECT * FROM responses", file, {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.experiment_id": experiment.id,
+        "thinksafe.experiment_hash": experiment.hash,
+      }),
+    );
+  } finally {
+    db.close();
+  }
+
+  const counts = progress.counts;
+  const summary: EvalSummary = {
+    rows: planned.length,
+    answered: counts.done - counts.cached - counts.errors,
+    fromCache: counts.cached,
+    errors: counts.errors,
+    errorKinds: Object.fromEntries(counts.errorKinds),
+    unavailable,
+    responsesFile,
+    manifestFile: join(options.outDir, "manifest.json"),
+  };
+  const manifest = {
+    experiment: { id: experiment.id, hash: experiment.hash, file: experiment.file },
+    shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
+    git_revision: gitRevision(),
+    versions: versions(),
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    // Endpoints as recorded: URLs without credentials, the NAME of the key's variable, never a key.
+    endpoints: experiment.models.map((m) => ({
+      model_id: m.id,
+      model: m.model,
+      base_urls: endpointIdentity(m.baseUrls),
+      api_key_env: m.apiKeyEnv,
+      status: unavailable[m.id] ?? "ok",
+    })),
+    counts: { rows: summary.rows, answered: summary.answered, from_cache: summary.fromCache, errors: summary.errors, error_kinds: summary.errorKinds },
+    outputs: { "responses.parquet": { rows: planned.length, sha256: sha256File(responsesFile) } },
+  };
+  await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
+  return summary;
+}
+
+/** Whether a row belongs to shard i of n: by its cache key, so the split is stable and even. */
+export function inShard(key: string, shard: Shard): boolean {
+  return Number.parseInt(key.slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void) {
+  const endpoints: Endpoint[] = [];
+  const unavailable: Record<string, string> = {};
+  const checks = new Map<string, ReturnType<typeof preflight>>();
+  for (const model of models) {
+    const apiKey = model.apiKeyEnv ? env[model.apiKeyEnv] : undefined;
+    if (model.apiKeyEnv && !apiKey) {
+      unavailable[model.id] = `the environment variable ${model.apiKeyEnv} (api_key_env) is not set`;
+      continue;
+    }
+    const outcomes = await Promise.all(
+      model.baseUrls.map((url) => {
+        const id = `${url}\n${apiKey ?? ""}`;
+        if (!checks.has(id)) checks.set(id, preflight(url, apiKey));
+        return checks.get(id)!;
+      }),
+    );
+    const problems = outcomes.flatMap((o) => (o.ok ? [] : [o.problem]));
+    const reachable = model.baseUrls.filter((_, i) => outcomes[i]!.ok);
+    if (reachable.length === 0) {
+      unavailable[model.id] = problems.join("; ");
+      continue;
+    }
+    for (const problem of problems) log(`[eval] ${model.id}: skipping a replica: ${problem}`);
+    endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream });
+  }
+  return { endpoints, unavailable };
+}
+
+/** Writes through a temporary file in the same folder, then renames: readers never see half a file. */
+async function atomically(file: string, write: (temporary: string) => Promise<void>): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await write(temporary);
+  await rename(temporary, file);
+}
+
+function versions(): Record<string, string> {
+  const names = ["openai", "@duckdb/node-api"];
+  return { thinksafe: packageVersion(), node: process.version, ...Object.fromEntries(names.map((n) => [n, installedVersion(n)])) };
+}

@@ -1,0 +1,14 @@
+// A local OpenAI-compatible server that behaves like vLLM serving reasoning and base models,
+// with deterministic, clearly simulated output. The fixture of model tests and the offline demo.
+export {
+  DEFAULT_SIMULATOR_CONFIG,
+  loadSimulatorConfig,
+  parseSimulatorConfig,
+  REASONING_MODES,
+  type LatencyConfig,
+  type ModelConfig,
+  type ReasoningMode,
+  type SimulatorConfig,
+} from "./config.ts";
+export { REFUSAL_SENTENCES, SIMULATED_MARK } from "./generate.ts";
+export { startSimulator, type RunningSimulator, type SimulatorStats } from "./server.ts";
