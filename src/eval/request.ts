@@ -1,5 +1,5 @@
 // What is sent for one (model, sample, repeat), and the cache key that identifies it: a hash of
-// everything that determines the answer (endpoint without secrets, model name, system prompt,
+// everything that determines the answer (endpoint without secrets or simulator port, model name, system prompt,
 // prompt, image bytes, sampling settings, extra fields, repeat index) and nothing that does not
 // (streaming, timeouts, concurrency, the API key).
 import { canonicalJson } from "../canonical.ts";
@@ -12,20 +12,6 @@ import type { ChatBody } from "../runner/provider.ts";
 /** Bump when the request layout changes, so that old cache entries stop matching. */
 export const REQUEST_FORMAT = 1;
 
-/** Base URLs as recorded and hashed: no user, password or query string, sorted. */
-export function endpointIdentity(baseUrls: readonly string[]): string[] {
-  return baseUrls
-    .map((raw) => {
-      const url = new URL(raw);
-      url.username = "";
-      url.password = "";
-      url.search = "";
-      url.hash = "";
-      return url.toString().replace(/\/+$/, "");
-    })
-    .sort();
-}
-
 /** Sampling fields sent; a seed, when set, moves with the repeat so repeats are independent draws. */
 export function generationFor(model: ResolvedModel, repeat: number): Record<string, unknown> {
   const { seed, ...rest } = model.generation;
@@ -36,7 +22,7 @@ export function cacheKey(model: ResolvedModel, sample: Sample, repeat: number, i
   return sha256(
     canonicalJson({
       format: REQUEST_FORMAT,
-      endpoint: endpointIdentity(model.baseUrls),
+      endpoint: model.endpoint,
       model: model.model,
       system: model.systemPrompt,
       prompt: sample.prompt,

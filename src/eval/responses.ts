@@ -6,7 +6,6 @@ import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { splitThinking } from "../models/thinking.ts";
 import type { Result } from "../runner/run.ts";
 import type { Cell, Schema } from "../stats/database.ts";
-import { endpointIdentity } from "./request.ts";
 
 export const RESPONSES_SCHEMA = {
   experiment_id: "VARCHAR",
@@ -53,7 +52,7 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     model_id: model.id,
     model: model.model,
     base_model_id: model.base,
-    endpoint: endpointIdentity(model.baseUrls).join(" "),
+    endpoint: model.endpoint,
     benchmark_id: sample.benchmark,
     subset: sample.subset,
     sample_id: sample.sampleId,

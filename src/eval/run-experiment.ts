@@ -12,7 +12,8 @@ import { Progress } from "../runner/progress.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
-import { cacheKey, endpointIdentity, requestBody } from "./request.ts";
+import { startSimulator } from "../simulator/index.ts";
+import { cacheKey, requestBody } from "./request.ts";
 import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
 
 export interface Shard {
@@ -42,6 +43,18 @@ export interface EvalSummary {
 }
 
 export async function runExperiment(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
+  if (!experiment.simulator) return evaluate(experiment, options);
+  // Simulated models are served by a simulator started for this run, on a free local port.
+  const simulator = await startSimulator(experiment.simulator, { port: 0 });
+  try {
+    const models = experiment.models.map((m) => (m.simulated ? { ...m, baseUrls: [simulator.url] } : m));
+    return await evaluate({ ...experiment, models }, options);
+  } finally {
+    await simulator.close();
+  }
+}
+
+async function evaluate(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = new Date();
@@ -136,7 +149,8 @@ export async function runExperiment(experiment: Experiment, options: EvalOptions
     endpoints: experiment.models.map((m) => ({
       model_id: m.id,
       model: m.model,
-      base_urls: endpointIdentity(m.baseUrls),
+      endpoint: m.endpoint,
+      simulated: m.simulated,
       api_key_env: m.apiKeyEnv,
       status: unavailable[m.id] ?? "ok",
     })),

@@ -76,10 +76,28 @@ describe("experiment specs", () => {
   });
 
   test("cross-field rules: one of base_url/base_urls, unique ids, base names another model, no duplicate benchmark", () => {
-    assert.match(specError(CONTRACT.replace("    base_url: http://127.0.0.1:8000/v1\n", "")).message, /models\[0\]: needs exactly one of base_url or base_urls/);
+    assert.match(specError(CONTRACT.replace("    base_url: http://127.0.0.1:8000/v1\n", "")).message, /models\[0\]: needs exactly one of base_url, base_urls or simulated/);
     assert.match(specError(CONTRACT.replace("  - id: qwen2.5-vl-7b", "  - id: r1-onevision-7b")).message, /models\[1\]\.id: duplicate model id/);
     assert.match(specError(CONTRACT.replace("base: qwen2.5-vl-7b", "base: qwen2-vl")).message, /models\[0\]\.base: "qwen2-vl" is not another model/);
     assert.match(specError(CONTRACT.replace("benchmarks:\n", "benchmarks:\n  - {id: figstep, subset: tiny}\n")).message, /benchmarks\[1\]: benchmark "figstep" subset "tiny" is listed twice/);
+  });
+
+  test("simulated models are identified by the simulator's config, not by a URL or port", async () => {
+    const text = `id: sim\nmodels:\n  - {id: a, model: sim/r1-onevision-7b, simulated: true}\n  - {id: b, model: x, base_url: "http://u:p@h:1/v1?key=s"}\nbenchmarks: [{id: figstep}]\n`;
+    const [a, b] = parseExperiment(text, "sim.yaml").models;
+    assert.equal(a!.simulated, true);
+    assert.deepEqual(a!.baseUrls, []);
+    assert.match(a!.endpoint, /^thinksafe-simulator:[0-9a-f]{16}$/);
+    assert.equal(b!.endpoint, "http://h:1/v1", "no credentials or query string in the recorded endpoint");
+    assert.match(specError(text.replace("simulated: true}", "simulated: true, base_url: http://h/v1}")).message, /needs exactly one of/);
+    assert.match(specError(text.replace("simulated: true}", "simulated: false}")).message, /models\[0\]\.simulated: /);
+    assert.match(specError(text.replace("simulated: true}", `base_url: "http://h/v1"}`) + "simulator: {}\n").message, /simulator: is set but no model has simulated: true/);
+  });
+
+  test("the shipped demo experiment is valid and fully simulated", async () => {
+    const demo = await loadExperiment(new URL("../../experiments/demo.yaml", import.meta.url).pathname);
+    assert.ok(demo.models.every((m) => m.simulated));
+    assert.ok(demo.models.filter((m) => m.base).every((m) => demo.models.some((o) => o.id === m.base)));
   });
 
   test("YAML syntax errors give the line", () => {

@@ -1,18 +1,24 @@
 // Reading an experiment file: YAML → validated spec → resolved experiment. Every problem is a
 // SpecError naming the file, the line, the field path and the fix.
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
+import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
 
 export interface ResolvedModel {
   id: string;
   model: string;
-  /** Replicas of one endpoint; at least one. */
+  /** Replicas of one endpoint; empty for a simulated model until its simulator is started. */
   baseUrls: string[];
+  /** Served by the built-in simulator. */
+  simulated: boolean;
+  /** The endpoint as recorded and hashed into cache keys: URLs without secrets, or the simulator and its config. */
+  endpoint: string;
   apiKeyEnv: string | null;
   base: string | null;
   systemPrompt: string | null;
@@ -29,9 +35,33 @@ export interface Experiment {
   hash: string;
   spec: ExperimentSpec;
   models: ResolvedModel[];
+  /** The simulator config, when some model is simulated. */
+  simulator: SimulatorConfig | null;
 }
 
 export async function loadExperiment(file: string): Promise<Experiment> {
+  const experiment = await readExperimentFile(file);
+  const configFile = experiment.spec.simulator?.config;
+  if (!configFile || !experiment.simulator) return experiment;
+  // The config's content, not its path, identifies the simulated endpoint.
+  return withSimulator(experiment, await loadSimulatorConfig(resolve(dirname(file), configFile)));
+}
+
+/** Points the experiment's simulated models at `config` (its hash becomes their endpoint identity). */
+export function withSimulator(experiment: Experiment, config: SimulatorConfig): Experiment {
+  const endpoint = simulatorEndpoint(config);
+  return {
+    ...experiment,
+    simulator: config,
+    models: experiment.models.map((m) => (m.simulated ? { ...m, endpoint } : m)),
+  };
+}
+
+function simulatorEndpoint(config: SimulatorConfig): string {
+  return `thinksafe-simulator:${sha256(canonicalJson(config)).slice(0, 16)}`;
+}
+
+async function readExperimentFile(file: string): Promise<Experiment> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -51,7 +81,7 @@ export function parseExperiment(text: string, file: string): Experiment {
     throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, line);
   }
   const lineOf = (path: readonly PropertyKey[]) => nodeLine(doc, lines, path);
-  const result = ExperimentSpec.safeParse(doc.toJS());
+  const result = ExperimentSpec.safeParse(doc.toJS() ?? {});
   if (!result.success) throw specErrorFromIssue(file, result.error.issues[0]!, lineOf);
   const spec = result.data;
   spec.models.forEach((model, i) => {
@@ -61,16 +91,19 @@ export function parseExperiment(text: string, file: string): Experiment {
   });
   const models = spec.models.map((model, i): ResolvedModel => {
     const at = (field: string) => [`models`, i, field];
-    if ((model.base_url === undefined) === (model.base_urls === undefined)) {
-      throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url or base_urls", "base_url: http://host:port/v1, or base_urls: [..] for replicas", lineOf(["models", i]));
+    if ([model.base_url, model.base_urls, model.simulated].filter((v) => v !== undefined).length !== 1) {
+      throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url, base_urls or simulated", "base_url: http://host:port/v1, base_urls: [..] for replicas, or simulated: true", lineOf(["models", i]));
     }
+    const baseUrls = (model.base_urls ?? (model.base_url ? [model.base_url] : [])).map((u) => u.replace(/\/+$/, ""));
     if (model.base !== undefined && (model.base === model.id || !spec.models.some((m) => m.id === model.base))) {
       throw new SpecError(file, `models[${i}].base`, `"${model.base}" is not another model of this experiment`, `known ids: ${spec.models.map((m) => m.id).join(", ")}`, lineOf(at("base")));
     }
     return {
       id: model.id,
       model: model.model,
-      baseUrls: (model.base_urls ?? [model.base_url!]).map((u) => u.replace(/\/+$/, "")),
+      baseUrls,
+      simulated: model.simulated === true,
+      endpoint: model.simulated ? simulatorEndpoint(DEFAULT_SIMULATOR_CONFIG) : endpointIdentity(baseUrls).join(" "),
       apiKeyEnv: model.api_key_env ?? null,
       base: model.base ?? null,
       systemPrompt: model.system_prompt ?? spec.system_prompt ?? null,
@@ -86,7 +119,11 @@ export function parseExperiment(text: string, file: string): Experiment {
     }
   });
   const { description: _description, $schema: _schema, ...identity } = spec;
-  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models };
+  const simulator = models.some((m) => m.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
+  if (spec.simulator && !simulator) {
+    throw new SpecError(file, "simulator", "is set but no model has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
+  }
+  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models, simulator };
 }
 
 type LineOf = (path: readonly PropertyKey[]) => number | undefined;
@@ -108,6 +145,20 @@ function specErrorFromIssue(file: string, issue: z.core.$ZodIssue, lineOf: LineO
     return new SpecError(file, path, "is missing", `add ${String(issue.path.at(-1))}: <${issue.expected}>`, lineOf(issue.path.slice(0, -1)));
   }
   return new SpecError(file, path, issue.message.replace(/^Invalid input: /, ""), undefined, lineOf(issue.path));
+}
+
+/** Base URLs as recorded and hashed: no user, password or query string, sorted. */
+export function endpointIdentity(baseUrls: readonly string[]): string[] {
+  return baseUrls
+    .map((raw) => {
+      const url = new URL(raw);
+      url.username = "";
+      url.password = "";
+      url.search = "";
+      url.hash = "";
+      return url.toString().replace(/\/+$/, "");
+    })
+    .sort();
 }
 
 /** `models[2].base_url` */

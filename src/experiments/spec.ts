@@ -25,6 +25,10 @@ export const ModelSpec = z
     model: z.string().min(1).describe("the model name sent to the endpoint"),
     base_url: url.optional().describe("the OpenAI-compatible API root, ending in /v1"),
     base_urls: z.array(url).min(1).optional().describe("replicas of the same model, load-balanced"),
+    simulated: z
+      .literal(true)
+      .optional()
+      .describe("served by thinksafe's built-in simulator instead of a base_url; its output is labelled simulated"),
     api_key_env: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")
@@ -67,6 +71,11 @@ export const ExperimentSpec = z
     max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
+    simulator: z
+      .object({ config: z.string().min(1).optional().describe("simulator config file, relative to this file") })
+      .strict()
+      .optional()
+      .describe("settings of the built-in simulator that serves models marked simulated: true"),
   })
   .strict();
 

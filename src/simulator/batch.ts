@@ -6,7 +6,7 @@ import { completionBody, resolveChat } from "./chat.ts";
 import { apiError, parseJson, type ApiError } from "./http.ts";
 import { sha256, uniformAt } from "./random.ts";
 
-export const BATCH_ENDPOINT = "/v1/chat/completions";
+const BATCH_ENDPOINT = "/v1/chat/completions";
 
 /** A reply before it is sent: the status and the JSON body. ApiError is one. */
 export interface JsonOutcome {

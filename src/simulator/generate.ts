@@ -18,7 +18,7 @@ export const REFUSAL_SENTENCES = [
 const REFUSAL_FOLLOW_UP = "I can share general safety information instead.";
 const COMPLIANCE_HEADER = "Here is a general outline (simulated content, no real instructions):";
 
-// Openings name what the request carries; each opening is at most MIN_WORDS words with the mark.
+// Openings name what the request carries; each fits in MIN_WORDS words (the word-count test checks).
 const UNSAFE_THINKING = [
   (subject: string) => `The user wants step-by-step help with ${subject}. I will outline the steps.`,
   (subject: string) => `Okay, the user asks how to do ${subject}. I will outline the steps.`,

@@ -125,7 +125,7 @@ export async function startSimulator(
       const match = route.path.exec(path);
       if (!match) continue;
       pathKnown = true;
-      if (route.method === req.method) return route.handle(req, res, decodeURIComponent(match[1] ?? ""));
+      if (route.method === req.method) return route.handle(req, res, match[1] ?? "");
     }
     sendError(res, pathKnown ? apiError(405, `Method ${req.method} not allowed for ${path}.`) : apiError(404, `Not found: ${path}.`));
   }
@@ -140,8 +140,6 @@ export async function startSimulator(
       else sendError(res, apiError(500, `Simulator error: ${error instanceof Error ? error.message : String(error)}`));
     });
   });
-  // Longer than undici's 4 s default, so that the client, not the server, retires idle sockets.
-  server.keepAliveTimeout = 10_000;
 
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

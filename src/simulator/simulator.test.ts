@@ -152,13 +152,15 @@ describe("chat completions", () => {
     assert.ok(unsafeThinking > 0.5 * 400 - 45 && unsafeThinking < 0.5 * 400 + 45, `unsafe thinking ${unsafeThinking}/400`);
   });
 
-  test("texts have exactly the configured word counts, down to the minimum", () => {
+  test("texts have exactly the configured word counts, down to the minimum, and show their decisions", () => {
     for (const words of [MIN_WORDS, MIN_WORDS + 1, 23, 60]) {
       const model: ModelConfig = { name: "m", reasoning: "reasoning", refusal_rate: 0.5, unsafe_thinking_rate: 0.5, thinking_words: words, answer_words: words };
       for (let i = 0; i < 200; i++) {
         const reply = generateReply(model, sha256(`prompt ${i}`), i % 2 === 0);
         assert.equal(wordCount(reply.thinking), words, reply.thinking);
         assert.equal(wordCount(reply.answer), words, reply.answer);
+        assert.equal(REFUSAL_SENTENCES.some((sentence) => reply.answer.includes(sentence)), reply.refuses);
+        assert.equal(reply.thinking.includes("I will outline the steps"), reply.unsafeThinking);
       }
     }
   });
@@ -254,13 +256,20 @@ describe("chat completions", () => {
     assert.deepEqual(models, [...Object.keys(MODES), "sim/always-complies"]);
   });
 
-  test("a per-model latency override is honoured", async (t) => {
+  test("a per-model latency override is honoured, and streams spread it over their chunks", async (t) => {
     const config = testConfig();
     config.models[0]!.latency_ms = { distribution: "uniform", min: 80, max: 100 };
     const { client } = await simulator(t, config);
-    const start = performance.now();
+    let start = performance.now();
     await client.chat.completions.create({ model: config.models[0]!.name, messages: ask("hi") });
     assert.ok(performance.now() - start >= 75);
+
+    start = performance.now();
+    const arrivals: number[] = [];
+    for await (const _ of await client.chat.completions.create({ model: config.models[0]!.name, messages: ask("hi"), stream: true })) {
+      arrivals.push(performance.now() - start);
+    }
+    assert.ok(arrivals[0]! < 50 && arrivals.at(-1)! >= 75, arrivals.join(", "));
   });
 });
 
@@ -474,7 +483,7 @@ test("simulateCommand serves until SIGINT and says that its output is simulated"
         out.push(text);
         if (out.length === 2) {
           url = /http:\/\/\S+\/v1/.exec(out[0]!)![0];
-          void fetch(`${url}/models`).then(() => process.kill(process.pid, "SIGINT"));
+          void fetch(`${url}/models`).finally(() => process.kill(process.pid, "SIGINT"));
         }
       },
       err: () => {},

@@ -5,6 +5,8 @@ import { AGREEMENT_TABLES } from "../agreement/index.ts";
 
 export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   ...AGREEMENT_TABLES,
+  responses:
+    "SIMULATED: one row per model, benchmark sample and repeat of experiments/demo.yaml, whose models are all served by thinksafe's simulator (is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
 };
 
 export interface CatalogEntry {

@@ -2,11 +2,14 @@
 // is written to a temporary file first and streamed out only when complete (a failed loader
 // must leave stdout empty and exit non-zero).
 import { createReadStream } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable } from "../agreement/index.ts";
+import { runExperiment } from "../eval/run-experiment.ts";
+import { loadExperiment } from "../experiments/load.ts";
 import type { Database } from "../stats/database.ts";
 
 export async function publishParquet(
@@ -32,5 +35,24 @@ export async function publishAgreementTable(table: AgreementTable): Promise<void
     await publishParquet(db, tableQuery(table), { ...agreementProvenance(), "thinksafe.table": table });
   } finally {
     db.close();
+  }
+}
+
+const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * An experiment loader's whole job: run experiments/<id>.yaml (answers come from the project's
+ * response cache when they can) and print its responses table. Rows whose request failed are
+ * published with their error: the site shows what is missing instead of hiding it.
+ */
+export async function publishExperimentResponses(id: string): Promise<void> {
+  const experiment = await loadExperiment(`${PROJECT_DIR}experiments/${id}.yaml`);
+  const outDir = await mkdtemp(join(tmpdir(), "thinksafe-eval-"));
+  try {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const summary = await runExperiment(experiment, { outDir, cacheDir: `${PROJECT_DIR}.thinksafe/cache`, log });
+    await pipeline(createReadStream(summary.responsesFile), process.stdout, { end: false });
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
   }
 }
