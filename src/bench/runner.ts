@@ -43,17 +43,19 @@ const items: WorkItem[] = Array.from({ length: n }, (_, i) => ({
 const endpoints = [{ id: "sim", baseUrls: [url], concurrency, stream: false }];
 
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
 
 const run = async (label: string) => {
   const progress = new Progress(n, process.stderr, label);
   const started = performance.now();
+  const cache = new ResponseCache(cacheDir);
   const results = await runWork(items, endpoints, {
-    cache: new ResponseCache(cacheDir),
+    cache,
     timeoutMs: 30_000,
     maxAttempts: 3,
     onResult: (_item, result) => progress.record(result),
   });
+  cache.close();
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(`${progress.finish()}\n`);
   const failed = results.filter((r) => !r.ok).length;

@@ -106,7 +106,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       maxAttempts: spec.max_attempts,
       onResult: (_item, result) => progress.record(result),
     },
-  );
+  ).finally(() => cache.close());
   runnable.forEach((r, i) => (results[r.index] = answers[i]!));
   log(progress.finish());
 

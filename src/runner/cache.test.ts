@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { readdir, writeFile, mkdir } from "node:fs/promises";
+import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../test-support.ts";
 import { CACHE_FORMAT, ResponseCache, type CachedResponse } from "./cache.ts";
 
-const entry = (key: string): CachedResponse => ({
+const entry = (key: string, content = "answer"): CachedResponse => ({
   format: CACHE_FORMAT,
   key,
-  content: "answer",
+  content,
   reasoning: "thoughts",
   reasoning_content: null,
   finish_reason: "stop",
@@ -19,23 +19,51 @@ const entry = (key: string): CachedResponse => ({
   served_model: "sim/model",
 });
 
-test("entries round-trip by key and leave no temporary files", async (t) => {
+test("entries round-trip by key, within a process and across processes", async (t) => {
   const dir = await tempDir(t);
-  const cache = new ResponseCache(dir);
-  const key = "ab".repeat(32);
-  assert.equal(await cache.get(key), undefined);
-  await cache.put(entry(key));
-  assert.deepEqual(await cache.get(key), entry(key));
-  assert.deepEqual(await readdir(join(dir, "responses", "ab")), [`${key}.json`]);
+  const writer = new ResponseCache(dir);
+  const [a, b] = ["ab".repeat(32), "cd".repeat(32)];
+  assert.equal(writer.get(a), undefined);
+  writer.put(entry(a, "ünïcode ✓ answer"));
+  writer.put(entry(b));
+  assert.deepEqual(writer.get(a), entry(a, "ünïcode ✓ answer"));
+  writer.close();
+  const reader = new ResponseCache(dir);
+  assert.deepEqual(reader.get(a), entry(a, "ünïcode ✓ answer"));
+  assert.deepEqual(reader.get(b), entry(b));
+  reader.close();
 });
 
-test("a torn or foreign entry reads as a miss, so it is asked again", async (t) => {
+test("each process appends to its own segment; a later answer for a key supersedes an earlier one", async (t) => {
   const dir = await tempDir(t);
+  const key = "ef".repeat(32);
+  const first = new ResponseCache(dir);
+  first.put(entry(key, "old"));
+  first.close();
+  const second = new ResponseCache(dir);
+  second.put(entry(key, "new"));
+  second.close();
+  assert.equal(readdirSync(join(dir, "responses")).length, 2);
+  assert.equal(new ResponseCache(dir).get(key)?.content, "new");
+});
+
+test("a torn last line (a process killed mid-write) is skipped, the lines before it kept", async (t) => {
+  const dir = await tempDir(t);
+  const [good, torn] = ["01".repeat(32), "02".repeat(32)];
   const cache = new ResponseCache(dir);
-  const key = "cd".repeat(32);
-  await mkdir(join(dir, "responses", "cd"), { recursive: true });
-  await writeFile(join(dir, "responses", "cd", `${key}.json`), '{"format":1,"key":"cd');
-  assert.equal(await cache.get(key), undefined);
-  await writeFile(join(dir, "responses", "cd", `${key}.json`), JSON.stringify({ ...entry(key), format: 99 }));
-  assert.equal(await cache.get(key), undefined);
+  cache.put(entry(good));
+  cache.close();
+  const [segment] = readdirSync(join(dir, "responses"));
+  appendFileSync(join(dir, "responses", segment!), `${torn}\t{"format":1,"key":"${torn}","cont`);
+  const reader = new ResponseCache(dir);
+  assert.deepEqual(reader.get(good), entry(good));
+  assert.equal(reader.get(torn), undefined);
+});
+
+test("an entry of another format or key reads as a miss, so it is asked again", async (t) => {
+  const dir = await tempDir(t);
+  const key = "03".repeat(32);
+  const cache = new ResponseCache(dir);
+  cache.put({ ...entry(key), format: 99 } as unknown as CachedResponse);
+  assert.equal(cache.get(key), undefined);
 });

@@ -4,6 +4,7 @@
 import OpenAI from "openai";
 import type { CachedResponse } from "./cache.ts";
 import { InvalidResponseError } from "./retry.ts";
+import { createTransport } from "./transport.ts";
 
 /** A request as sent: OpenAI chat-completions body fields plus any extra fields (vLLM's and others'). */
 export type ChatBody = Record<string, unknown> & { model: string; messages: unknown[] };
@@ -17,9 +18,12 @@ interface ReasoningFields {
   reasoning_content?: string | null;
 }
 
+/** One keep-alive transport for every client of a process. */
+const transport = createTransport();
+
 export function createClient(baseURL: string, apiKey: string | undefined): OpenAI {
   // Local servers (vLLM without --api-key) accept any key; the SDK insists on one being set.
-  return new OpenAI({ baseURL, apiKey: apiKey ?? "none", maxRetries: 0 });
+  return new OpenAI({ baseURL, apiKey: apiKey ?? "none", maxRetries: 0, fetch: transport });
 }
 
 export async function chatCompletion(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
@@ -31,9 +31,12 @@ const items = (n: number, model = "sim/reasoner"): WorkItem[] =>
 
 const endpoint = (url: string, concurrency = 16): Endpoint => ({ id: "sim", baseUrls: [url], concurrency, stream: false });
 
+/** Answers recorded in the cache folder (one line each). */
 async function cacheFiles(dir: string): Promise<number> {
   let n = 0;
-  for (const folder of await readdir(join(dir, "responses")).catch(() => [])) n += (await readdir(join(dir, "responses", folder))).length;
+  for (const name of await readdir(join(dir, "responses")).catch(() => [] as string[])) {
+    n += (await readFile(join(dir, "responses", name), "utf8")).split("\n").filter(Boolean).length;
+  }
   return n;
 }
 

@@ -55,16 +55,17 @@ export async function runWork(items: readonly WorkItem[], endpoints: readonly En
     }
   };
 
-  const unique = [...byKey.values()];
-  const cached = await mapLimit(unique, 64, (entry) => options.cache.get(entry.item.key));
   const queues = new Map<string, Array<{ item: WorkItem; indexes: number[] }>>();
-  unique.forEach((entry, i) => {
-    const hit = cached[i];
-    if (hit) return settle(entry, { ok: true, response: hit, cached: true, attempts: 0 });
+  for (const entry of byKey.values()) {
+    const hit = options.cache.get(entry.item.key);
+    if (hit) {
+      settle(entry, { ok: true, response: hit, cached: true, attempts: 0 });
+      continue;
+    }
     const queue = queues.get(entry.item.endpoint) ?? [];
     queue.push(entry);
     queues.set(entry.item.endpoint, queue);
-  });
+  }
 
   await Promise.all(
     [...queues].map(async ([endpointId, queue]) => {
@@ -98,7 +99,7 @@ async function attempt(item: WorkItem, pool: EndpointPool<OpenAI>, endpoint: End
       const raw = await chatCompletion(replica.target, body, { timeoutMs: options.timeoutMs, stream: endpoint.stream });
       pool.release(replica, { rateLimited: false });
       const response: CachedResponse = { format: CACHE_FORMAT, key: item.key, ...raw };
-      await options.cache.put(response);
+      options.cache.put(response);
       return { ok: true, response, cached: false, attempts: tries };
     } catch (error) {
       const failure = classifyFailure(error);
@@ -115,18 +116,4 @@ async function attempt(item: WorkItem, pool: EndpointPool<OpenAI>, endpoint: End
       return { ok: false, errorKind: failure.errorKind, error: failure.message, attempts: tries };
     }
   }
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-export async function mapLimit<T, R>(values: readonly T[], limit: number, fn: (value: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(values.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < values.length) {
-      const i = next++;
-      out[i] = await fn(values[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, lane));
-  return out;
 }
