@@ -1,7 +1,8 @@
 // `thinksafe eval EXPERIMENT.yaml --out DIR`: run an experiment into DIR/responses.parquet.
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
-import { runExperiment, type Shard } from "../eval/run-experiment.ts";
+import type { Shard } from "../eval/plan.ts";
+import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
 
 export interface EvalCommandOptions {

@@ -2,6 +2,8 @@
 // 0 success, 1 unexpected failure, 2 bad usage or bad input.
 import { Command, CommanderError, Option } from "commander";
 import { DataError, SpecError, UsageError } from "../errors.ts";
+import { mergeShards } from "../eval/merge.ts";
+import { loadExperiment } from "../experiments/load.ts";
 import { experimentJsonSchema } from "../experiments/spec.ts";
 import { packageVersion } from "../provenance.ts";
 import { agreementCommand } from "./agreement.ts";
@@ -42,9 +44,21 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .argument("<experiment>", "experiment YAML file")
     .requiredOption("--out <dir>", "output folder")
     .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
-    .option("--shard <i/n>", "run only shard i of n; shards share the cache and merge into the same tables")
+    .option("--shard <i/n>", "run only shard i of n, into DIR/responses.shard-i-of-n.parquet (combine them with thinksafe merge)")
     .action(async (file: string, options) => {
       outcome.exitCode = await evalCommand(file, options, io.err);
+    });
+
+  cli
+    .command("merge")
+    .description("Combine shard outputs into DIR/responses.parquet, identical to an unsharded run.")
+    .argument("<experiment>", "the experiment YAML file the shards ran")
+    .requiredOption("--out <dir>", "output folder (its own shard files are included)")
+    .option("--from <dirs...>", "more folders holding shard files")
+    .action(async (file: string, options: { out: string; from?: string[] }) => {
+      const summary = await mergeShards(await loadExperiment(file), options.out, options.from ?? []);
+      io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
+      outcome.exitCode = summary.errors ? 1 : 0;
     });
 
   cli

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
 import { Database } from "../stats/database.ts";
 import { tempDir } from "../test-support.ts";
 import { parseExperiment } from "../experiments/load.ts";
+import { mergeShards } from "./merge.ts";
 import { runExperiment } from "./run-experiment.ts";
 
 const BIN = fileURLToPath(new URL("../cli/bin.js", import.meta.url));
@@ -166,5 +167,35 @@ benchmarks: [{id: figstep, subset: tiny, limit: 3}]
     const run = runCli(["eval", file, "--out", join(dir, "out")], {});
     assert.equal(await run.exited, 2);
     assert.match(run.output(), /experiment\.yaml:\d+: repeatz: unknown field/);
+  });
+});
+
+describe("shards", () => {
+  test("shards on separate machines merge into the bytes an unsharded run gives from their pooled caches", async (t) => {
+    const sim = await simulator(t, 1);
+    const dir = await tempDir(t);
+    const experiment = parseExperiment(experimentYaml(sim.url, { limit: 10, repeats: 2 }), "exp.yaml");
+    const base = { env: { THINKSAFE_TEST_KEY: "k" }, log: () => {} };
+    const rows = [];
+    for (const index of [1, 2, 3]) {
+      // Each shard on its own "machine": its own cache and output folder.
+      const summary = await runExperiment(experiment, { ...base, outDir: join(dir, `m${index}`), cacheDir: join(dir, `cache-${index}`), shard: { index, count: 3 } });
+      assert.match(summary.responsesFile, new RegExp(`responses\\.shard-${index}-of-3\\.parquet$`));
+      rows.push(summary.rows);
+    }
+    assert.equal(rows.reduce((a, b) => a + b, 0), 40, "shards partition the 2 models × 10 samples × 2 repeats");
+    assert.ok(rows.every((n) => n > 0));
+
+    await assert.rejects(mergeShards(experiment, join(dir, "m1"), [join(dir, "m2")]), /shard 3 of 3 missing/);
+    const merged = await mergeShards(experiment, join(dir, "m1"), [join(dir, "m2"), join(dir, "m3")]);
+    assert.equal(merged.rows, 40);
+
+    // Caches merge by copying their segment files together; the unsharded run then asks nothing.
+    for (const index of [1, 2, 3]) await cp(join(dir, `cache-${index}`), join(dir, "pooled"), { recursive: true });
+    const asked = sim.stats().requests;
+    const whole = await runExperiment(experiment, { ...base, outDir: join(dir, "whole"), cacheDir: join(dir, "pooled") });
+    assert.equal(whole.fromCache, 40);
+    assert.equal(sim.stats().requests - asked, 1, "only the endpoint check");
+    assert.ok((await readFile(merged.responsesFile)).equals(await readFile(whole.responsesFile)), "merged bytes equal the unsharded run's");
   });
 });

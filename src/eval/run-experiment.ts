@@ -3,8 +3,6 @@
 // resumes: everything answered before comes from the cache, failures are asked again.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { getBenchmark } from "../benchmarks/index.ts";
-import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -13,13 +11,9 @@ import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/ru
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";
-import { cacheKey, requestBody } from "./request.ts";
-import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
-
-export interface Shard {
-  index: number; // 1-based
-  count: number;
-}
+import { loadSamples, outputNames, planRows, type Shard } from "./plan.ts";
+import { requestBody } from "./request.ts";
+import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 
 export interface EvalOptions {
   outDir: string;
@@ -60,23 +54,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const startedAt = new Date();
   const spec = experiment.spec;
 
-  // Samples first: a missing image or bad data stops the run before any request is sent.
-  const samples: Sample[][] = [];
-  for (const ref of spec.benchmarks) {
-    samples.push(await getBenchmark(ref.id).load({ ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) }));
-  }
-
-  const planned: PlannedRow[] = [];
-  for (const model of experiment.models) {
-    for (const benchmark of samples) {
-      for (const sample of benchmark) {
-        for (let repeat = 0; repeat < spec.repeats; repeat++) {
-          const key = cacheKey(model, sample, repeat, spec.image_max_side);
-          if (!options.shard || inShard(key, options.shard)) planned.push({ model, sample, repeat, key });
-        }
-      }
-    }
-  }
+  const planned = planRows(experiment, await loadSamples(experiment), options.shard);
 
   const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
   for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);
@@ -111,18 +89,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   log(progress.finish());
 
   await mkdir(options.outDir, { recursive: true });
-  const responsesFile = join(options.outDir, "responses.parquet");
+  const names = outputNames(options.shard);
+  const responsesFile = join(options.outDir, names.responses);
   const db = await Database.open();
   try {
     await db.createTable("responses", RESPONSES_SCHEMA, planned.map((row, i) => responseRow(experiment, row, results[i]!)));
-    await atomically(responsesFile, (file) =>
-      db.writeParquet("SELECT * FROM responses", file, {
-        "thinksafe.version": packageVersion(),
-        "thinksafe.git_revision": gitRevision(),
-        "thinksafe.experiment_id": experiment.id,
-        "thinksafe.experiment_hash": experiment.hash,
-      }),
-    );
+    await writeResponses(db, "SELECT * FROM responses", experiment, responsesFile);
   } finally {
     db.close();
   }
@@ -136,7 +108,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     errorKinds: Object.fromEntries(counts.errorKinds),
     unavailable,
     responsesFile,
-    manifestFile: join(options.outDir, "manifest.json"),
+    manifestFile: join(options.outDir, names.manifest),
   };
   const manifest = {
     experiment: { id: experiment.id, hash: experiment.hash, file: experiment.file },
@@ -155,15 +127,22 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       status: unavailable[m.id] ?? "ok",
     })),
     counts: { rows: summary.rows, answered: summary.answered, from_cache: summary.fromCache, errors: summary.errors, error_kinds: summary.errorKinds },
-    outputs: { "responses.parquet": { rows: planned.length, sha256: sha256File(responsesFile) } },
+    outputs: { [names.responses]: { rows: planned.length, sha256: sha256File(responsesFile) } },
   };
   await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
   return summary;
 }
 
-/** Whether a row belongs to shard i of n: by its cache key, so the split is stable and even. */
-export function inShard(key: string, shard: Shard): boolean {
-  return Number.parseInt(key.slice(0, 8), 16) % shard.count === shard.index - 1;
+/** Writes the responses Parquet with its provenance; the same rows always give the same bytes. */
+export async function writeResponses(db: Database, query: string, experiment: Experiment, file: string): Promise<void> {
+  await atomically(file, (temporary) =>
+    db.writeParquet(query, temporary, {
+      "thinksafe.version": packageVersion(),
+      "thinksafe.git_revision": gitRevision(),
+      "thinksafe.experiment_id": experiment.id,
+      "thinksafe.experiment_hash": experiment.hash,
+    }),
+  );
 }
 
 async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void) {
@@ -196,7 +175,7 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
 }
 
 /** Writes through a temporary file in the same folder, then renames: readers never see half a file. */
-async function atomically(file: string, write: (temporary: string) => Promise<void>): Promise<void> {
+export async function atomically(file: string, write: (temporary: string) => Promise<void>): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   await write(temporary);
   await rename(temporary, file);

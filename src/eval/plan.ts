@@ -1,0 +1,48 @@
+// The rows an experiment must produce: models × benchmark samples × repeats, in a fixed order, each
+// with its cache key. Eval, shards and merge all derive their rows from this one plan.
+import { getBenchmark } from "../benchmarks/index.ts";
+import type { Sample } from "../benchmarks/sample.ts";
+import type { Experiment } from "../experiments/load.ts";
+import { cacheKey } from "./request.ts";
+import type { PlannedRow } from "./responses.ts";
+
+export interface Shard {
+  index: number; // 1-based
+  count: number;
+}
+
+/** Loads every benchmark of the experiment; bad data or a missing image stops here, before any request. */
+export async function loadSamples(experiment: Experiment): Promise<Sample[][]> {
+  const samples: Sample[][] = [];
+  for (const ref of experiment.spec.benchmarks) {
+    samples.push(await getBenchmark(ref.id).load({ ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) }));
+  }
+  return samples;
+}
+
+export function planRows(experiment: Experiment, samples: readonly Sample[][], shard?: Shard): PlannedRow[] {
+  const { repeats, image_max_side: imageMaxSide } = experiment.spec;
+  const rows: PlannedRow[] = [];
+  for (const model of experiment.models) {
+    for (const benchmark of samples) {
+      for (const sample of benchmark) {
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          const key = cacheKey(model, sample, repeat, imageMaxSide);
+          if (!shard || inShard(key, shard)) rows.push({ model, sample, repeat, key });
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** Whether a row belongs to shard i of n: by its cache key, so the split is stable and even. */
+export function inShard(key: string, shard: Shard): boolean {
+  return Number.parseInt(key.slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+/** Output file names: shards write beside each other in one folder without clashing. */
+export function outputNames(shard?: Shard): { responses: string; manifest: string } {
+  const suffix = shard ? `.shard-${shard.index}-of-${shard.count}` : "";
+  return { responses: `responses${suffix}.parquet`, manifest: `manifest${suffix}.json` };
+}
