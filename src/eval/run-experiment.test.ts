@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { once } from "node:events";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
@@ -158,6 +159,20 @@ benchmarks: [{id: figstep, subset: tiny, limit: 3}]
       rows.map((r) => [r.model_id, r.error === null]),
       [["answers", true], ["answers", true], ["answers", true], ["keyless", false], ["keyless", false], ["keyless", false], ["unreachable", false], ["unreachable", false], ["unreachable", false]],
     );
+  });
+
+  test("an endpoint that answers HTML is named, with what to check, before any request", async (t) => {
+    const server = createHttpServer((_request, response) => response.writeHead(200, { "content-type": "text/html" }).end("<html>login</html>"));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    t.after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dir = await tempDir(t);
+    const file = join(dir, "experiment.yaml");
+    await writeFile(file, `id: html\nmodels: [{id: m, model: x, base_url: "${url}"}]\nbenchmarks: [{id: figstep, subset: tiny, limit: 2}]\n`);
+    const run = runCli(["eval", file, "--out", join(dir, "out"), "--cache", join(dir, "cache")], {});
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), new RegExp(`m: ${url}/models answered text/html \\(HTTP 200\\), not JSON: is base_url the API root, ending in /v1\\?`));
   });
 
   test("an unknown field in the spec stops before any request, exit 2", async (t) => {

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CACHE_FORMAT } from "./cache.ts";
+import { Progress } from "./progress.ts";
+import type { Result } from "./run.ts";
+
+const ok = (cached: boolean): Result => ({
+  ok: true,
+  cached,
+  attempts: 1,
+  response: { format: CACHE_FORMAT, key: "k", content: "a", reasoning: null, reasoning_content: null, finish_reason: "stop", prompt_tokens: 1000, completion_tokens: 500, latency_ms: 1, simulated: true, served_model: null },
+});
+const failed: Result = { ok: false, errorKind: "timeout", error: "request timed out", attempts: 6 };
+
+function stream(isTTY: boolean) {
+  const writes: string[] = [];
+  return { isTTY, writes, write: (text: string) => (writes.push(text), true) };
+}
+
+test("on a terminal the line shows done/total, rate, ETA, errors and tokens; the summary counts by kind", () => {
+  const tty = stream(true);
+  const progress = new Progress(4, tty);
+  for (const result of [ok(false), ok(true), failed, failed]) progress.record(result);
+  assert.ok(tty.writes.length >= 1, "redrawn");
+  assert.match(tty.writes.at(-1)!, /\[eval\] 4\/4 100\.0% · \d+\/s · ETA .* · 2 errors · 3\.0k tokens · 1 cached/);
+  assert.equal(progress.finish().replace(/in [\d.]+ s/, "in T s"), "[eval] 4 requests in T s: 1 answered, 1 from cache, 2 failed (timeout 2); 3.0k tokens");
+});
+
+test("off a terminal nothing is written until the summary", () => {
+  const pipe = stream(false);
+  const progress = new Progress(2, pipe);
+  progress.record(ok(false));
+  progress.record(ok(false));
+  assert.deepEqual(pipe.writes, []);
+  assert.match(progress.finish(), /2 answered, 0 from cache, 0 failed; 3\.0k tokens$/);
+  assert.deepEqual(pipe.writes, []);
+});
