@@ -1,8 +1,7 @@
 // Reader for FigStep's SafeBench question files (ThuCCSLab/FigStep `data/question/*.csv`): one
 // harmful task a row, numbered by category and task. Every problem is a DataError naming the
 // file, line and column.
-import { readFile } from "node:fs/promises";
-import { parse } from "csv-parse/sync";
+import { parseCsv, readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
 
 export const SAFEBENCH_COLUMNS = ["dataset", "category_id", "task_id", "category_name", "question", "instruction"] as const;
@@ -21,47 +20,15 @@ export interface SafeBenchTask {
 
 /** Reads and validates a SafeBench CSV file. */
 export async function readSafeBench(file: string): Promise<SafeBenchTask[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError({ file }, code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(error)})`);
-  }
-  return parseSafeBench(text, file);
-}
-
-interface CsvRecord {
-  record: Record<string, string>;
-  info: { lines: number };
-  raw: string;
+  return parseSafeBench(await readTextFile(file), file);
 }
 
 /** Parses SafeBench CSV text; `file` is only used in error messages. */
 export function parseSafeBench(text: string, file: string): SafeBenchTask[] {
-  let records: CsvRecord[];
-  try {
-    records = parse(text, { columns: true, bom: true, info: true, raw: true, skip_empty_lines: true });
-  } catch (error) {
-    const { message, lines, column } = error as { message: string; lines?: number; column?: unknown };
-    throw new DataError(
-      { file, ...(lines !== undefined && { line: lines }), ...(typeof column === "string" && { column }) },
-      `not valid CSV: ${message}`,
-    );
-  }
-  const header = parse(text, { bom: true, to_line: 1 })[0] as string[] | undefined;
-  if (!header) throw new DataError({ file }, "the file is empty", `expected a header with ${SAFEBENCH_COLUMNS.join(",")}`);
-  for (const column of SAFEBENCH_COLUMNS) {
-    if (!header.includes(column)) {
-      throw new DataError({ file, line: 1, column }, "missing column", `the header must contain ${SAFEBENCH_COLUMNS.join(",")}`);
-    }
-  }
-  if (records.length === 0) throw new DataError({ file }, "no data rows");
-
+  const rows = parseCsv(text, file, SAFEBENCH_COLUMNS);
   const taskLines = new Map<string, number>();
   const categoryNames = new Map<number, string>();
-  return records.map(({ record, info, raw }) => {
-    const line = firstLine(info.lines, raw);
+  return rows.map(({ record, line }) => {
     const fail = (column: string, problem: string): never => {
       throw new DataError({ file, line, column }, problem);
     };
@@ -94,10 +61,4 @@ export function parseSafeBench(text: string, file: string): SafeBenchTask[] {
 
     return { categoryId, taskId, categoryName, question: text("question"), instruction: text("instruction") };
   });
-}
-
-/** csv-parse reports the line a record ends on; quoted fields may span several lines. */
-function firstLine(lastLine: number, raw: string): number {
-  const innerNewlines = raw.replace(/\r?\n$/, "").split("\n").length - 1;
-  return lastLine - innerNewlines;
 }

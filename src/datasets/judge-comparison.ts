@@ -1,9 +1,8 @@
 // Reader for JailbreakBench's judge-comparison CSV (JBB-Behaviors `judge-comparison.csv`):
 // 300 responses, three human labels, the human majority and four published judges' verdicts.
 // Every problem is a DataError naming the file, line, data row and column.
-import { readFile } from "node:fs/promises";
-import { parse } from "csv-parse/sync";
 import { DataError } from "../errors.ts";
+import { parseCsv, readTextFile } from "./input.ts";
 
 /** Recorded judges, named by their CSV columns (1 = jailbroken). */
 export const RECORDED_JUDGES = ["harmbench_cf", "gpt4_cf", "llamaguard2_cf", "llama3_cf"] as const;
@@ -35,47 +34,16 @@ export interface JudgeComparisonItem {
 
 /** Reads and validates a judge-comparison CSV file. */
 export async function readJudgeComparison(file: string): Promise<JudgeComparisonItem[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(
-      { file },
-      code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(error)})`,
-      "give the path of a CSV with the columns of JailbreakBench's judge-comparison.csv",
-    );
-  }
+  const text = await readTextFile(file, "give the path of a CSV with the columns of JailbreakBench's judge-comparison.csv");
   return parseJudgeComparison(text, file);
-}
-
-interface CsvRecord {
-  record: Record<string, string>;
-  info: { lines: number };
-  raw: string;
 }
 
 /** Parses judge-comparison CSV text; `file` is only used in error messages. */
 export function parseJudgeComparison(text: string, file: string): JudgeComparisonItem[] {
-  let records: CsvRecord[];
-  try {
-    records = parse(text, { columns: true, bom: true, info: true, raw: true, skip_empty_lines: true });
-  } catch (error) {
-    const { message, lines } = error as { message: string; lines?: number };
-    throw new DataError({ file, ...(lines !== undefined && { line: lines }) }, `not valid CSV: ${message}`);
-  }
-  const header = parse(text, { bom: true, to_line: 1 })[0] as string[] | undefined;
-  if (!header) throw new DataError({ file }, "the file is empty", `expected a header with ${REQUIRED_COLUMNS.join(",")}`);
-  for (const column of REQUIRED_COLUMNS) {
-    if (!header.includes(column)) {
-      throw new DataError({ file, line: 1, column }, "missing column", `the header must contain ${REQUIRED_COLUMNS.join(",")}`);
-    }
-  }
-  if (records.length === 0) throw new DataError({ file }, "no data rows");
-
+  const rows = parseCsv(text, file, REQUIRED_COLUMNS);
   const seen = new Map<number, number>();
-  return records.map(({ record, info, raw }, i) => {
-    const at = { file, line: firstLine(info.lines, raw), row: i + 1 };
+  return rows.map(({ record, line, row }) => {
+    const at = { file, line, row };
     const label = (column: string): boolean => {
       const value = record[column]!.trim();
       if (value === "1") return true;
@@ -113,10 +81,4 @@ export function parseJudgeComparison(text: string, file: string): JudgeCompariso
       recorded: Object.fromEntries(RECORDED_JUDGES.map((j) => [j, label(j)])) as Record<RecordedJudgeId, boolean>,
     };
   });
-}
-
-/** csv-parse reports the line a record ends on; quoted fields may span several lines. */
-function firstLine(lastLine: number, raw: string): number {
-  const innerNewlines = raw.replace(/\r?\n$/, "").split("\n").length - 1;
-  return lastLine - innerNewlines;
 }

@@ -1,8 +1,8 @@
 // The simulator's configuration file (YAML or JSON, snake_case keys): its schema, defaults and
 // validation. Every problem is a DataError naming the file, the line when known, the field and the fix.
-import { readFile } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
+import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
 
 /** Fewest words a thinking or answer text may have: the fixed sentences of generate.ts must fit. */
@@ -110,17 +110,7 @@ export function parseSimulatorConfig(raw: unknown, file: string): SimulatorConfi
 
 /** Reads and validates a YAML or JSON config file (JSON is read as YAML, which it is a subset of). */
 export async function loadSimulatorConfig(file: string): Promise<SimulatorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(
-      { file },
-      code === "ENOENT" ? "file not found" : `cannot read file (${code ?? String(error)})`,
-      "give the path of a simulator config in YAML or JSON",
-    );
-  }
+  const text = await readTextFile(file, "give the path of a simulator config in YAML or JSON");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const [syntaxError] = doc.errors;
