@@ -185,6 +185,26 @@ benchmarks: [{id: figstep, subset: tiny, limit: 3}]
   });
 });
 
+describe("batch mode", () => {
+  test("a batch-mode model is answered through the Batch API into the same rows as online", async (t) => {
+    const sim = await startSimulator({
+      batch: { validating_ms: 10, in_progress_ms: 30 },
+      models: [{ name: "sim/reasoner", reasoning: "reasoning_content", refusal_rate: 0.4 }],
+    } as SimulatorConfig);
+    t.after(() => sim.close());
+    const dir = await tempDir(t);
+    const yaml = (mode: string) =>
+      `id: batch\nmodels: [{id: m, model: sim/reasoner, base_url: "${sim.url}", mode: ${mode}}]\nbenchmarks: [{id: figstep, subset: tiny, limit: 4}]\nbatch_poll_s: 0.02\n`;
+    const log: string[] = [];
+    const batched = await runExperiment(parseExperiment(yaml("batch"), "b.yaml"), { outDir: join(dir, "b"), cacheDir: join(dir, "cb"), log: (l) => log.push(l) });
+    const online = await runExperiment(parseExperiment(yaml("online"), "o.yaml"), { outDir: join(dir, "o"), cacheDir: join(dir, "co"), log: () => {} });
+    assert.equal(batched.answered, 4);
+    assert.ok(log.some((line) => /m: batch_\w+: /.test(line)), log.join("\n"));
+    const strip = (rows: Record<string, unknown>[]) => rows.map(({ latency_ms: _l, ...rest }) => rest);
+    assert.deepEqual(strip(await responseRows(batched.responsesFile)), strip(await responseRows(online.responsesFile)));
+  });
+});
+
 describe("shards", () => {
   test("shards on separate machines merge into the bytes an unsharded run gives from their pooled caches", async (t) => {
     const sim = await simulator(t, 1);

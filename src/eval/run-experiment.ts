@@ -7,6 +7,7 @@ import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
+import { runBatch } from "../runner/batch.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
@@ -75,17 +76,31 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       });
     }
   });
-  const answers = await runWork(
-    runnable.map((r) => r.item),
-    endpoints,
-    {
-      cache,
-      timeoutMs: spec.timeout_s * 1000,
-      maxAttempts: spec.max_attempts,
-      onResult: (_item, result) => progress.record(result),
-    },
-  ).finally(() => cache.close());
-  runnable.forEach((r, i) => (results[r.index] = answers[i]!));
+  const onResult = (_item: WorkItem, result: Result) => progress.record(result);
+  const batchModels = new Set(experiment.models.filter((m) => m.mode === "batch").map((m) => m.id));
+  const [online, batch] = [runnable.filter((r) => !batchModels.has(r.item.endpoint)), runnable.filter((r) => batchModels.has(r.item.endpoint))];
+  try {
+    await Promise.all([
+      runWork(online.map((r) => r.item), endpoints, { cache, timeoutMs: spec.timeout_s * 1000, maxAttempts: spec.max_attempts, onResult }).then(
+        (answers) => online.forEach((r, i) => (results[r.index] = answers[i]!)),
+      ),
+      ...endpoints
+        .filter((endpoint) => batchModels.has(endpoint.id))
+        .map(async (endpoint) => {
+          const mine = batch.filter((r) => r.item.endpoint === endpoint.id);
+          const answers = await runBatch(mine.map((r) => r.item), endpoint, {
+            cache,
+            timeoutMs: spec.timeout_s * 1000,
+            pollIntervalMs: spec.batch_poll_s * 1000,
+            onResult,
+            onStatus: (line) => log(`[eval] ${endpoint.id}: ${line}`),
+          });
+          mine.forEach((r, i) => (results[r.index] = answers[i]!));
+        }),
+    ]);
+  } finally {
+    cache.close();
+  }
   log(progress.finish());
 
   await mkdir(options.outDir, { recursive: true });

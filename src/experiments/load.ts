@@ -26,6 +26,7 @@ export interface ResolvedModel {
   extraBody: Record<string, unknown>;
   concurrency: number;
   stream: boolean;
+  mode: "online" | "batch";
 }
 
 export interface Experiment {
@@ -95,6 +96,9 @@ export function parseExperiment(text: string, file: string): Experiment {
       throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url, base_urls or simulated", "base_url: http://host:port/v1, base_urls: [..] for replicas, or simulated: true", lineOf(["models", i]));
     }
     const baseUrls = (model.base_urls ?? (model.base_url ? [model.base_url] : [])).map((u) => u.replace(/\/+$/, ""));
+    if (model.mode === "batch" && baseUrls.length > 1) {
+      throw new SpecError(file, `models[${i}].mode`, "batch mode sends to one endpoint, not to replicas", "use base_url, or mode: online", lineOf(at("mode")));
+    }
     if (model.base !== undefined && (model.base === model.id || !spec.models.some((m) => m.id === model.base))) {
       throw new SpecError(file, `models[${i}].base`, `"${model.base}" is not another model of this experiment`, `known ids: ${spec.models.map((m) => m.id).join(", ")}`, lineOf(at("base")));
     }
@@ -111,6 +115,7 @@ export function parseExperiment(text: string, file: string): Experiment {
       extraBody: model.extra_body ?? {},
       concurrency: model.concurrency ?? spec.concurrency,
       stream: model.stream ?? false,
+      mode: model.mode ?? "online",
     };
   });
   spec.benchmarks.forEach((b, i) => {

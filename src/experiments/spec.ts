@@ -43,6 +43,10 @@ export const ModelSpec = z
       .describe("extra request fields, e.g. {chat_template_kwargs: {enable_thinking: true}} for vLLM"),
     concurrency: z.int().positive().optional().describe("overrides the experiment's concurrency for this model"),
     stream: z.boolean().optional().describe("stream responses (default false)"),
+    mode: z
+      .enum(["online", "batch"])
+      .optional()
+      .describe("online (default): one request at a time; batch: OpenAI's Batch API (uploaded JSONL, polled, cheaper, slower)"),
   })
   .strict();
 
@@ -69,6 +73,7 @@ export const ExperimentSpec = z
     concurrency: z.int().positive().default(16).describe("requests in flight per endpoint"),
     timeout_s: z.number().positive().default(60).describe("per request"),
     max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),
+    batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
     simulator: z

@@ -206,6 +206,29 @@ describe("runBatch against the simulator", () => {
     assert.deepEqual(await stateFiles(dir), []);
   });
 
+  test("a window's recorded batch is resumed even when an earlier window's requests changed", async (t) => {
+    const sim = await simulator(t);
+    const proxy = await countingProxy(t, sim);
+    const dir = await tempDir(t);
+    const work = items(10);
+    const stop = new AbortController();
+    const created: string[] = [];
+    const stopAfterBoth = (line: string) => {
+      const id = /^(\S+): created/.exec(line)?.[1];
+      if (id && created.push(id) === 2) stop.abort();
+    };
+    const windowed = (extra: Partial<BatchOptions>) => options(dir, { maxLinesPerBatch: 5, ...extra });
+    await assert.rejects(runBatch(work, endpoint(proxy.url), windowed({ signal: stop.signal, onStatus: stopAfterBoth })));
+    // Some of the first window's answers arrive by another route, so that window's chunk changes.
+    await runWork(work.slice(0, 3), [endpoint(sim.url)], { cache: new ResponseCache(dir), timeoutMs: 5000, maxAttempts: 1 });
+
+    const status: string[] = [];
+    const results = await runBatch(work, endpoint(proxy.url), windowed({ onStatus: (line) => status.push(line) }));
+    assert.deepEqual(failures(results), []);
+    assert.ok(status.includes(`${created[1]}: resuming (5 requests)`), status.join("\n"));
+    assert.equal(proxy.count("POST /v1/batches"), 3, "the first window's two open requests went in a new batch");
+  });
+
   test("a recorded batch the server does not know is sent again", async (t) => {
     const dir = await tempDir(t);
     const stop = new AbortController();

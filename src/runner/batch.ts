@@ -12,9 +12,9 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type OpenAI from "openai";
 import { toFile } from "openai";
 import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
-import { createClient, type RawResponse } from "./provider.ts";
+import { completionToRaw, createClient } from "./provider.ts";
 import { backoffMs, classifyFailure } from "./retry.ts";
-import type { Endpoint, Result, WorkItem } from "./run.ts";
+import { groupByKey, type Endpoint, type Entry, type Result, type WorkItem } from "./run.ts";
 
 export interface BatchOptions {
   /** The same cache as online mode. */
@@ -42,11 +42,6 @@ const DEAD_STATUSES: ReadonlySet<string> = new Set(["failed", "expired", "cancel
 const API_ATTEMPTS = 4;
 
 /** One distinct request and the positions of `items` that share its key. */
-interface Entry {
-  item: WorkItem;
-  indexes: number[];
-}
-
 /** The requests of one batch. `open` holds those not settled yet. */
 interface Chunk {
   id: string;
@@ -68,13 +63,6 @@ interface OutputLine {
   custom_id: string;
   response?: { status_code?: number; body?: unknown } | null;
   error?: { code?: string | null; message?: string | null } | null;
-}
-
-/** Message fields some servers add beside the standard ones. */
-interface ReasoningFields {
-  content?: string | null;
-  reasoning?: string | null;
-  reasoning_content?: string | null;
 }
 
 /** Results in the order of `items`, every item for `endpoint`. Items sharing a key are sent once. */
@@ -105,43 +93,6 @@ export async function runBatch(items: readonly WorkItem[], endpoint: Endpoint, o
   }
   await Promise.all(followers);
   return results;
-}
-
-/**
- * The cached fields of a chat completion body, or undefined when `body` is not one. `latency_ms`
- * is 0 (a batch has no per-request latency) and `simulated` reads only the body's fingerprint:
- * online calls replace the first with the measured latency and also check the response header.
- */
-export function completionToRaw(body: unknown): RawResponse | undefined {
-  if (!isCompletion(body)) return undefined;
-  const choice = body.choices[0];
-  if (!choice) return undefined;
-  const message = (choice.message ?? {}) as ReasoningFields;
-  return {
-    content: message.content ?? null,
-    reasoning: message.reasoning ?? null,
-    reasoning_content: message.reasoning_content ?? null,
-    finish_reason: choice.finish_reason ?? null,
-    prompt_tokens: body.usage?.prompt_tokens ?? null,
-    completion_tokens: body.usage?.completion_tokens ?? null,
-    latency_ms: 0,
-    simulated: body.system_fingerprint === "thinksafe-simulator",
-    served_model: body.model ?? null,
-  };
-}
-
-function isCompletion(value: unknown): value is OpenAI.ChatCompletion {
-  return typeof value === "object" && value !== null && Array.isArray((value as { choices?: unknown }).choices);
-}
-
-function groupByKey(items: readonly WorkItem[]): Entry[] {
-  const byKey = new Map<string, Entry>();
-  items.forEach((item, i) => {
-    const entry = byKey.get(item.key);
-    if (entry) entry.indexes.push(i);
-    else byKey.set(item.key, { item, indexes: [i] });
-  });
-  return [...byKey.values()];
 }
 
 /**
@@ -219,7 +170,7 @@ class BatchSession {
       await this.collect(chunk, ended);
       await rm(chunk.statePath, { force: true });
     } catch (error) {
-      this.fail(chunk, error, `batch ${batch.id} stays recorded in ${chunk.statePath}; a rerun resumes it`);
+      this.fail(chunk, error, `batch ${batch.id} stays recorded in ${chunk.statePath}: a rerun resumes it, deleting the file starts over`);
     }
   }
 

@@ -41,20 +41,35 @@ async function whole(client: OpenAI, body: ChatBody, timeoutMs: number, started:
   const { data, response } = await client.chat.completions
     .create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { timeout: timeoutMs })
     .withResponse();
-  const completion = data as unknown;
-  const choice = isCompletion(completion) ? completion.choices[0] : undefined;
-  if (!choice) throw notACompletion(response, completion);
-  const message = choice.message as ReasoningFields;
+  // A 200 that is not JSON (an HTML page) arrives as a string despite the SDK's types.
+  const raw = completionToRaw(data as unknown);
+  if (!raw) throw notACompletion(response, data);
+  return {
+    ...raw,
+    latency_ms: Math.round(performance.now() - started),
+    simulated: raw.simulated || isSimulated(response.headers, undefined),
+  };
+}
+
+/**
+ * A chat completion body as recorded, with the reasoning fields some servers add; undefined when
+ * the body is not a completion. Shared by online calls and Batch API output lines, which carry
+ * no latency of their own (0).
+ */
+export function completionToRaw(body: unknown): RawResponse | undefined {
+  const choice = isCompletion(body) ? body.choices[0] : undefined;
+  if (!isCompletion(body) || !choice) return undefined;
+  const message = (choice.message ?? {}) as ReasoningFields;
   return {
     content: message.content ?? null,
     reasoning: message.reasoning ?? null,
     reasoning_content: message.reasoning_content ?? null,
     finish_reason: choice.finish_reason ?? null,
-    prompt_tokens: data.usage?.prompt_tokens ?? null,
-    completion_tokens: data.usage?.completion_tokens ?? null,
-    latency_ms: Math.round(performance.now() - started),
-    simulated: isSimulated(response.headers, data.system_fingerprint),
-    served_model: data.model ?? null,
+    prompt_tokens: body.usage?.prompt_tokens ?? null,
+    completion_tokens: body.usage?.completion_tokens ?? null,
+    latency_ms: 0,
+    simulated: body.system_fingerprint === "thinksafe-simulator",
+    served_model: body.model ?? null,
   };
 }
 

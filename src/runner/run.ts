@@ -39,24 +39,35 @@ export interface RunOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Results in the order of `items`. Items sharing a key are asked once. */
-export async function runWork(items: readonly WorkItem[], endpoints: readonly Endpoint[], options: RunOptions): Promise<Result[]> {
-  const byKey = new Map<string, { item: WorkItem; indexes: number[] }>();
+/** One request to send and the positions of the items that share its key. */
+export interface Entry {
+  item: WorkItem;
+  indexes: number[];
+}
+
+/** Items sharing a key become one entry: the same request is never sent twice. */
+export function groupByKey(items: readonly WorkItem[]): Entry[] {
+  const byKey = new Map<string, Entry>();
   items.forEach((item, i) => {
     const entry = byKey.get(item.key);
     if (entry) entry.indexes.push(i);
     else byKey.set(item.key, { item, indexes: [i] });
   });
+  return [...byKey.values()];
+}
+
+/** Results in the order of `items`. Items sharing a key are asked once. */
+export async function runWork(items: readonly WorkItem[], endpoints: readonly Endpoint[], options: RunOptions): Promise<Result[]> {
   const results = new Array<Result>(items.length);
-  const settle = (entry: { item: WorkItem; indexes: number[] }, result: Result) => {
+  const settle = (entry: Entry, result: Result) => {
     for (const i of entry.indexes) {
       results[i] = result;
       options.onResult?.(items[i]!, result);
     }
   };
 
-  const queues = new Map<string, Array<{ item: WorkItem; indexes: number[] }>>();
-  for (const entry of byKey.values()) {
+  const queues = new Map<string, Entry[]>();
+  for (const entry of groupByKey(items)) {
     const hit = options.cache.get(entry.item.key);
     if (hit) {
       settle(entry, { ok: true, response: hit, cached: true, attempts: 0 });
