@@ -1,5 +1,7 @@
 // `thinksafe eval EXPERIMENT.yaml --out DIR`: run an experiment into DIR/responses.parquet.
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Shard } from "../eval/plan.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
@@ -14,9 +16,10 @@ export interface EvalCommandOptions {
 /** Returns the exit code: 0 when every row has an answer, 1 when some failed (rerun to retry them). */
 export async function evalCommand(file: string, options: EvalCommandOptions, log: (line: string) => void): Promise<number> {
   const experiment = await loadExperiment(file);
+  const outDir = resolve(options.out);
   const summary = await runExperiment(experiment, {
-    outDir: resolve(options.out),
-    cacheDir: resolve(options.cache ?? process.env.THINKSAFE_CACHE_DIR ?? ".thinksafe/cache"),
+    outDir,
+    cacheDir: resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache"),
     ...(options.shard && { shard: parseShard(options.shard) }),
     log,
   });
@@ -39,4 +42,14 @@ export function parseShard(text: string): Shard {
     throw new UsageError(`--shard ${text}: expected i/n with 1 ≤ i ≤ n, e.g. --shard 2/4`);
   }
   return { index, count };
+}
+
+/** The cache an earlier run into the same folder used, so a rerun resumes from any directory. */
+async function previousCacheDir(outDir: string): Promise<string | undefined> {
+  for (const name of await readdir(outDir).catch(() => [] as string[])) {
+    if (!/^manifest(\.shard-\d+-of-\d+)?\.json$/.test(name)) continue;
+    const manifest = JSON.parse(await readFile(join(outDir, name), "utf8").catch(() => "{}")) as { cache_dir?: unknown };
+    if (typeof manifest.cache_dir === "string" && existsSync(manifest.cache_dir)) return manifest.cache_dir;
+  }
+  return undefined;
 }

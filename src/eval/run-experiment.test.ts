@@ -123,6 +123,21 @@ describe("thinksafe eval", () => {
     assert.deepEqual(manifest.counts, { rows: 200, answered: 200 - recorded, from_cache: recorded, errors: 0, error_kinds: {} });
   });
 
+  test("a rerun into the same --out finds the cache the first run used, from any directory", async (t) => {
+    const sim = await simulator(t, 1);
+    const dir = await tempDir(t);
+    const file = join(dir, "experiment.yaml");
+    await writeFile(file, experimentYaml(sim.url, { limit: 3, repeats: 1 }));
+    const env = { THINKSAFE_TEST_KEY: "k", THINKSAFE_CACHE_DIR: "" };
+    const first = runCli(["eval", file, "--out", join(dir, "out"), "--cache", join(dir, "elsewhere")], env);
+    assert.equal(await first.exited, 0, first.output());
+    const asked = sim.stats().requests;
+    const again = runCli(["eval", file, "--out", join(dir, "out")], env);
+    assert.equal(await again.exited, 0, again.output());
+    assert.equal(sim.stats().requests - asked, 1, "only the endpoint check: every answer came from the first run's cache");
+    assert.match(again.output(), /6 from cache/);
+  });
+
   test("the same inputs give the same Parquet bytes, from the cache or not", async (t) => {
     const sim = await simulator(t, 1);
     const dir = await tempDir(t);

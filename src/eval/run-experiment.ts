@@ -128,6 +128,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const manifest = {
     experiment: { id: experiment.id, hash: experiment.hash, file: experiment.file },
     shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
+    cache_dir: options.cacheDir,
     git_revision: gitRevision(),
     versions: versions(),
     started_at: startedAt.toISOString(),
