@@ -29,9 +29,12 @@ type PageCheck = (page: Page) => Promise<void>;
 /** What each page must show once it has loaded cleanly and its cells have settled. */
 const PAGE_CHECKS: Record<string, PageCheck> = {
   "/": async (page) => {
-    assert.match(await page.locator("main").innerText(), /Cohen's κ 0\.\d\d/);
+    await page.getByText(/Cohen's κ 0\.\d\d/).first().waitFor();
   },
   "/judges-vs-humans": async (page) => {
+    // Cells waiting on data show no loading mark: wait for what is checked, then check it.
+    await page.locator("#confusion-matrices svg").nth(4).waitFor();
+    await page.locator("#interval-charts svg").nth(3).waitFor();
     const rows = page.locator("#judge-table table tbody tr");
     assert.equal(await rows.count(), 5, "one row per judge in the agreement table");
     const table = await page.locator("#judge-table").innerText();
@@ -48,6 +51,8 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.match(await page.locator("#confusion-matrices").innerText(), /\b122\b/);
   },
   "/explore": async (page) => {
+    await page.locator("#table-list details").nth(catalog().length - 1).waitFor();
+    await page.locator("#query-result").waitFor();
     assert.equal(await page.locator("#table-list details").count(), catalog().length, "every published table is listed");
     await runQuery(page, "SELECT judge, kappa FROM judge_agreement WHERE judge_kind = 'recorded' ORDER BY judge");
     assert.equal(await page.locator("#row-count").innerText(), "4 rows");
@@ -121,13 +126,20 @@ async function checkPage(path: string): Promise<void> {
     await waitForCells(page, CELLS_TIMEOUT_MS);
     // Cells that just settled may have started requests of their own.
     await watch.networkIdle();
-    // One report for both, since a failing cell usually shows up in each.
-    const problems = [...watch.problems(), ...(await errorCells(page)).map((text) => `error cell: ${text}`)];
-    assert.ok(problems.length === 0, `${path} has ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
+    await assertNoProblems(path, page, watch);
+    // The page's own checks wait for what they look at; anything that went wrong meanwhile counts too.
     await PAGE_CHECKS[path]?.(page);
+    await watch.networkIdle();
+    await assertNoProblems(path, page, watch);
   } finally {
     await page.close();
   }
+}
+
+/** One report for both, since a failing cell usually shows up in each. */
+async function assertNoProblems(path: string, page: Page, watch: { problems(): string[] }): Promise<void> {
+  const problems = [...watch.problems(), ...(await errorCells(page)).map((text) => `error cell: ${text}`)];
+  assert.ok(problems.length === 0, `${path} has ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
 }
 
 /** `npm run build` in the project (prebuild fills the offline npm cache first). */

@@ -24,6 +24,28 @@ export interface Sample {
   images: SampleImage[];
   /** Whether a safe model should refuse; null when the benchmark does not say. */
   shouldRefuse: boolean | null;
+  /** For safety-awareness items judged in context: is the situation the image shows safe or unsafe? */
+  situation?: "safe" | "unsafe";
+  /** Capability and multiple-choice items: the reference answer, and the options when there are some. */
+  reference?: { answer: string; options?: Record<string, string> };
+}
+
+/** Where the user's copies of upstream data live: `<dataDir>/<benchmark id>/…`, as each benchmark documents. */
+export interface DataContext {
+  /** The data folder (from --data-dir, the experiment's data_dir, or THINKSAFE_DATA_DIR); null when none is given. */
+  dataDir: string | null;
+}
+
+/** What of a benchmark is present locally, without reading any image. */
+export interface Inventory {
+  subset: string;
+  samples: number;
+  imagesPresent: number;
+  imagesMissing: number;
+  /** Each missing file, where it was expected. */
+  missing: string[];
+  /** Where upstream distributes what is missing, and the layout expected under the data folder. */
+  howToGet: string | null;
 }
 
 export interface BenchmarkSelection {
@@ -38,5 +60,12 @@ export interface Benchmark {
   group: BenchmarkGroup;
   subsets: readonly string[];
   defaultSubset: string;
-  load(selection?: BenchmarkSelection): Promise<Sample[]>;
+  /**
+   * The selected samples with their images. If any image is missing, it throws a DataError that
+   * names the missing files and where upstream distributes them: a sample is never sent without
+   * its image.
+   */
+  load(selection?: BenchmarkSelection, context?: DataContext): Promise<Sample[]>;
+  /** Counts what is present and missing for the selection, reading no image. */
+  inventory(selection?: BenchmarkSelection, context?: DataContext): Promise<Inventory>;
 }

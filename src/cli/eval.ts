@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
+import { dataContext } from "../benchmarks/data-dir.ts";
 import type { Shard } from "../eval/plan.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
@@ -10,6 +11,7 @@ import { loadExperiment } from "../experiments/load.ts";
 export interface EvalCommandOptions {
   out: string;
   cache?: string;
+  dataDir?: string;
   shard?: string;
 }
 
@@ -19,6 +21,7 @@ export async function evalCommand(file: string, options: EvalCommandOptions, log
   const outDir = resolve(options.out);
   const summary = await runExperiment(experiment, {
     outDir,
+    data: dataContext(options.dataDir, experiment.dataDir),
     cacheDir: resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache"),
     ...(options.shard && { shard: parseShard(options.shard) }),
     log,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -104,5 +104,32 @@ describe("the thinksafe executable", () => {
     const { stdout, stderr } = await exec(process.execPath, [bin, "agreement", "--format", "json"]);
     assert.equal(stderr, "");
     assert.equal((JSON.parse(stdout) as unknown[]).length, 5);
+  });
+});
+
+describe("thinksafe bench", () => {
+  test("list --format json gives one row per benchmark and subset with image counts", async () => {
+    const { code, out } = await run("bench", "list", "--format", "json");
+    assert.equal(code, 0);
+    const rows = JSON.parse(out) as Array<Record<string, unknown>>;
+    const figstep = rows.filter((r) => r.id === "figstep");
+    assert.deepEqual(figstep, [
+      { id: "figstep", group: "jailbreak-robustness", subset: "safebench", samples: 500, images_present: 500, images_missing: 0 },
+      { id: "figstep", group: "jailbreak-robustness", subset: "tiny", samples: 50, images_present: 50, images_missing: 0 },
+    ]);
+    for (const row of rows) assert.deepEqual(Object.keys(row).slice(0, 6), ["id", "group", "subset", "samples", "images_present", "images_missing"]);
+  });
+
+  test("render writes FigStep's images under upstream's file names", async (t) => {
+    const dir = await tempDir(t);
+    const { code, out } = await run("bench", "render", "figstep", "--out", dir, "--subset", "tiny", "--limit", "3");
+    assert.equal(code, 0, out);
+    assert.deepEqual((await readdir(dir)).sort(), ["query_ForbidQI_1_1_6.png", "query_ForbidQI_1_2_6.png", "query_ForbidQI_1_3_6.png"]);
+  });
+
+  test("an unknown benchmark is a usage error listing the known ones", async () => {
+    const { code, err } = await run("bench", "show", "nope");
+    assert.equal(code, 2);
+    assert.match(err, /unknown benchmark "nope"; known benchmarks: figstep/);
   });
 });

@@ -2,11 +2,13 @@
 // 0 success, 1 unexpected failure, 2 bad usage or bad input.
 import { Command, CommanderError, Option } from "commander";
 import { DataError, SpecError, UsageError } from "../errors.ts";
+import { dataContext } from "../benchmarks/data-dir.ts";
 import { mergeShards } from "../eval/merge.ts";
 import { loadExperiment } from "../experiments/load.ts";
 import { experimentJsonSchema } from "../experiments/spec.ts";
 import { packageVersion } from "../provenance.ts";
 import { agreementCommand } from "./agreement.ts";
+import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
 import { simulateCommand } from "./simulate.ts";
 
@@ -45,6 +47,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .requiredOption("--out <dir>", "output folder")
     .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
     .option("--shard <i/n>", "run only shard i of n, into DIR/responses.shard-i-of-n.parquet (combine them with thinksafe merge)")
+    .option("--data-dir <dir>", "folder with your copies of benchmark data (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
     .action(async (file: string, options) => {
       outcome.exitCode = await evalCommand(file, options, io.err);
     });
@@ -55,11 +58,48 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .argument("<experiment>", "the experiment YAML file the shards ran")
     .requiredOption("--out <dir>", "output folder (its own shard files are included)")
     .option("--from <dirs...>", "more folders holding shard files")
-    .action(async (file: string, options: { out: string; from?: string[] }) => {
-      const summary = await mergeShards(await loadExperiment(file), options.out, options.from ?? []);
+    .option("--data-dir <dir>", "folder with your copies of benchmark data, as for eval")
+    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string }) => {
+      const experiment = await loadExperiment(file);
+      const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
       outcome.exitCode = summary.errors ? 1 : 0;
     });
+
+  const bench = cli.command("bench").description("The benchmarks: what they hold and what is present locally.");
+  const dataDirOption = () => new Option("--data-dir <dir>", "folder with your copies of benchmark data (default: $THINKSAFE_DATA_DIR)");
+  bench
+    .command("list")
+    .description("Every benchmark and subset with its group, size and images present or missing.")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .addOption(dataDirOption())
+    .action(async (options: { format: "table" | "json"; dataDir?: string }) => write(await benchList(options.format, dataContext(options.dataDir))));
+  bench
+    .command("show")
+    .description("The first samples of a benchmark: ids, categories, images and prompts.")
+    .argument("<benchmark>", "benchmark id")
+    .option("--subset <subset>", "subset (default: the benchmark's default)")
+    .option("--limit <n>", "how many samples", (v) => parseCount(v, "--limit"), 10)
+    .addOption(dataDirOption())
+    .action(async (id: string, options: { subset?: string; limit: number; dataDir?: string }) =>
+      write(await benchShow(id, options, dataContext(options.dataDir))),
+    );
+  bench
+    .command("validate")
+    .description("Check counts and that every image is present; lists each missing file and where upstream distributes it (exit 1 if any).")
+    .argument("[benchmarks...]", "benchmark ids (default: all)")
+    .addOption(dataDirOption())
+    .action(async (ids: string[], options: { dataDir?: string }) => {
+      outcome.exitCode = await benchValidate(ids, dataContext(options.dataDir), write);
+    });
+  bench
+    .command("render")
+    .description("Write the images thinksafe renders (FigStep's typographic prompts) under upstream's file names.")
+    .argument("<benchmark>", "figstep")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--subset <subset>", "subset (default: the benchmark's default)")
+    .option("--limit <n>", "only the first N", (v) => parseCount(v, "--limit"))
+    .action(async (id: string, options: { out: string; subset?: string; limit?: number }) => write(await benchRender(id, options)));
 
   cli
     .command("simulate")
@@ -75,6 +115,12 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .action(() => write(JSON.stringify(experimentJsonSchema(), null, 2)));
 
   return cli;
+}
+
+function parseCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} ${text}: expected a whole number from 1`);
+  return n;
 }
 
 function parsePort(text: string): number {

@@ -3,6 +3,7 @@
 // so the same bytes. Every planned row must come from exactly one shard.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { DataContext } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
 import { Database } from "../stats/database.ts";
@@ -18,7 +19,7 @@ export interface MergeSummary {
   errors: number;
 }
 
-export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[]): Promise<MergeSummary> {
+export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[], data?: DataContext): Promise<MergeSummary> {
   const files: Array<{ file: string; index: number; count: number }> = [];
   for (const dir of [outDir, ...inputDirs]) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -35,7 +36,7 @@ export async function mergeShards(experiment: Experiment, outDir: string, inputD
   if (missing.length) throw new DataError({ file: outDir }, `shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${count} missing`, "run them, or give the folders that hold them");
   if (files.length > count) throw new DataError({ file: outDir }, `${files.length} shard files for ${count} shards`, "each shard must be given once");
 
-  const plan = planRows(experiment, await loadSamples(experiment));
+  const plan = planRows(experiment, await loadSamples(experiment, data));
   const db = await Database.open();
   try {
     await db.createTable(

@@ -1,7 +1,7 @@
 // The rows an experiment must produce: models × benchmark samples × repeats, in a fixed order, each
 // with its cache key. Eval, shards and merge all derive their rows from this one plan.
 import { getBenchmark } from "../benchmarks/index.ts";
-import type { Sample } from "../benchmarks/sample.ts";
+import type { DataContext, Sample } from "../benchmarks/sample.ts";
 import type { Experiment } from "../experiments/load.ts";
 import { cacheKey } from "./request.ts";
 import type { PlannedRow } from "./responses.ts";
@@ -12,10 +12,11 @@ export interface Shard {
 }
 
 /** Loads every benchmark of the experiment; bad data or a missing image stops here, before any request. */
-export async function loadSamples(experiment: Experiment): Promise<Sample[][]> {
+export async function loadSamples(experiment: Experiment, context: DataContext = { dataDir: experiment.dataDir }): Promise<Sample[][]> {
   const samples: Sample[][] = [];
   for (const ref of experiment.spec.benchmarks) {
-    samples.push(await getBenchmark(ref.id).load({ ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) }));
+    const selection = { ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) };
+    samples.push(await getBenchmark(ref.id).load(selection, context));
   }
   return samples;
 }

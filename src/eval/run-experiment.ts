@@ -3,6 +3,7 @@
 // resumes: everything answered before comes from the cache, failures are asked again.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { DataContext } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -19,6 +20,8 @@ import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 export interface EvalOptions {
   outDir: string;
   cacheDir: string;
+  /** Where the user's benchmark data lives (see benchmarks/data-dir.ts); default: the experiment's data_dir. */
+  data?: DataContext;
   shard?: Shard;
   env?: NodeJS.ProcessEnv;
   progress?: ConstructorParameters<typeof Progress>[1];
@@ -55,7 +58,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const startedAt = new Date();
   const spec = experiment.spec;
 
-  const planned = planRows(experiment, await loadSamples(experiment), options.shard);
+  const planned = planRows(experiment, await loadSamples(experiment, options.data), options.shard);
 
   const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
   for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);

@@ -32,12 +32,14 @@ export interface ResolvedModel {
 export interface Experiment {
   file: string;
   id: string;
-  /** sha256 of the canonical validated spec (defaults applied; description left out). */
+  /** sha256 of the canonical validated spec (defaults applied; description and data_dir left out). */
   hash: string;
   spec: ExperimentSpec;
   models: ResolvedModel[];
   /** The simulator config, when some model is simulated. */
   simulator: SimulatorConfig | null;
+  /** The spec's data_dir, resolved against the experiment file's folder; null when not set. */
+  dataDir: string | null;
 }
 
 export async function loadExperiment(file: string): Promise<Experiment> {
@@ -123,12 +125,14 @@ export function parseExperiment(text: string, file: string): Experiment {
       throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
     }
   });
-  const { description: _description, $schema: _schema, ...identity } = spec;
+  // Not part of what the experiment is: its wording, and where this machine keeps the data.
+  const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = spec;
   const simulator = models.some((m) => m.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
     throw new SpecError(file, "simulator", "is set but no model has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
   }
-  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models, simulator };
+  const dataDir = spec.data_dir === undefined ? null : resolve(dirname(file), spec.data_dir);
+  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models, simulator, dataDir };
 }
 
 type LineOf = (path: readonly PropertyKey[]) => number | undefined;

@@ -76,6 +76,11 @@ export const ExperimentSpec = z
     batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
+    data_dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("folder with the user's copies of benchmark data (<data_dir>/<benchmark id>/...), relative to this file"),
     simulator: z
       .object({ config: z.string().min(1).optional().describe("simulator config file, relative to this file") })
       .strict()

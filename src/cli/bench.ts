@@ -1,0 +1,101 @@
+// `thinksafe bench list | show | validate | render`: what each benchmark holds, what is present
+// locally, and the project-rendered images.
+import { BENCHMARKS, getBenchmark } from "../benchmarks/index.ts";
+import { renderFigStep } from "../benchmarks/figstep.ts";
+import type { Benchmark, DataContext, Inventory } from "../benchmarks/sample.ts";
+import { DataError, UsageError } from "../errors.ts";
+import { textTable } from "./format.ts";
+
+export interface ListRow {
+  id: string;
+  group: string;
+  subset: string;
+  samples: number;
+  images_present: number;
+  images_missing: number;
+  /** Why nothing could be counted (e.g. the benchmark's text itself lives in the data folder). */
+  problem?: string;
+}
+
+export async function benchList(format: "json" | "table", data: DataContext): Promise<string> {
+  const rows: ListRow[] = [];
+  for (const benchmark of Object.values(BENCHMARKS)) {
+    for (const subset of benchmark.subsets) {
+      const counted = await countSubset(benchmark, subset, data);
+      rows.push({
+        id: benchmark.id,
+        group: benchmark.group,
+        subset,
+        samples: counted.inventory?.samples ?? 0,
+        images_present: counted.inventory?.imagesPresent ?? 0,
+        images_missing: counted.inventory?.imagesMissing ?? 0,
+        ...(counted.problem && { problem: counted.problem }),
+      });
+    }
+  }
+  if (format === "json") return JSON.stringify(rows, null, 2);
+  return textTable(
+    ["benchmark", "group", "subset", "samples", "images present", "missing", "note"],
+    rows.map((r) => [r.id, r.group, r.subset, fmt(r.samples), fmt(r.images_present), fmt(r.images_missing), r.problem ?? ""]),
+    ["left", "left", "left", "right", "right", "right", "left"],
+  );
+}
+
+/** Validates benchmarks (all by default): exit 0 when every image is present, 1 otherwise. */
+export async function benchValidate(ids: string[], data: DataContext, write: (text: string) => void): Promise<number> {
+  const benchmarks = ids.length ? ids.map(getBenchmark) : Object.values(BENCHMARKS);
+  let incomplete = 0;
+  for (const benchmark of benchmarks) {
+    for (const subset of benchmark.subsets) {
+      const { inventory, problem } = await countSubset(benchmark, subset, data);
+      if (!inventory) {
+        incomplete++;
+        write(`✗ ${benchmark.id} ${subset}: ${problem}`);
+        continue;
+      }
+      const line = `${benchmark.id} ${subset}: ${fmt(inventory.samples)} samples, ${fmt(inventory.imagesPresent)} images present, ${fmt(inventory.imagesMissing)} missing`;
+      if (inventory.imagesMissing === 0) {
+        write(`✓ ${line}`);
+        continue;
+      }
+      incomplete++;
+      write(`✗ ${line}`);
+      for (const path of inventory.missing.slice(0, 20)) write(`    missing: ${path}`);
+      if (inventory.missing.length > 20) write(`    … and ${fmt(inventory.missing.length - 20)} more`);
+      if (inventory.howToGet) write(`    ${inventory.howToGet}`);
+    }
+  }
+  return incomplete ? 1 : 0;
+}
+
+export async function benchShow(id: string, options: { subset?: string; limit: number }, data: DataContext): Promise<string> {
+  const benchmark = getBenchmark(id);
+  const samples = await benchmark.load({ ...(options.subset && { subset: options.subset }), limit: options.limit }, data);
+  return textTable(
+    ["sample", "category", "should refuse", "images", "prompt"],
+    samples.map((s) => [
+      s.sampleId,
+      s.category ?? "",
+      s.shouldRefuse === null ? "–" : s.shouldRefuse ? "yes" : "no",
+      s.images.map((image) => `${image.name} (${image.sha256.slice(0, 12)})`).join(", "),
+      s.prompt.length > 80 ? `${s.prompt.slice(0, 79)}…` : s.prompt,
+    ]),
+  );
+}
+
+export async function benchRender(id: string, options: { out: string; subset?: string; limit?: number }): Promise<string> {
+  if (id !== "figstep") throw new UsageError(`render knows figstep; ${id} images are not rendered by thinksafe`);
+  const { written, dir } = await renderFigStep({ outDir: options.out, ...(options.subset && { subset: options.subset }), ...(options.limit && { limit: options.limit }) });
+  return `rendered ${fmt(written)} FigStep images into ${dir}`;
+}
+
+async function countSubset(benchmark: Benchmark, subset: string, data: DataContext): Promise<{ inventory?: Inventory; problem?: string }> {
+  try {
+    return { inventory: await benchmark.inventory({ subset }, data) };
+  } catch (error) {
+    if (error instanceof DataError) return { problem: error.message };
+    throw error;
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
