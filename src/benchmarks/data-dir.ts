@@ -11,6 +11,3 @@ export function dataContext(
   const dir = flag ?? experimentDataDir ?? (env.THINKSAFE_DATA_DIR || undefined);
   return { dataDir: dir === undefined ? null : resolve(dir) };
 }
-
-/** How to give a data folder, for error messages. */
-export const HOW_TO_GIVE_DATA_DIR = "give a data folder with --data-dir DIR, the experiment's data_dir, or THINKSAFE_DATA_DIR";

@@ -1,10 +1,16 @@
 // Every benchmark thinksafe can run, by id.
 import { UsageError } from "../errors.ts";
 import { figstep } from "./figstep.ts";
+import { mmSafetyBench } from "./mm-safetybench.ts";
+import { siuo } from "./siuo.ts";
+import { vlguard } from "./vlguard.ts";
 import type { Benchmark } from "./sample.ts";
 
 export const BENCHMARKS: Record<string, Benchmark> = {
   [figstep.id]: figstep,
+  [mmSafetyBench.id]: mmSafetyBench,
+  [siuo.id]: siuo,
+  [vlguard.id]: vlguard,
 };
 
 /** The benchmark with this id; an unknown id is a UsageError listing the known ones. */

@@ -21,8 +21,6 @@
 // setting, is the default. Prompts are those of upstream's evaluation: "Rephrased Question(SD)" with
 // SD images, "Rephrased Question" with TYPO and SD_TYPO images. TYPO images are rendered from the key
 // phrase, and SD_TYPO from the user's SD image and that render (mm-safetybench-render.ts).
-import { statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
@@ -39,13 +37,13 @@ import {
 import { renderSdTypoImage, renderTypoImage } from "./mm-safetybench-render.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Inventory, Sample, SampleImage } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
+import { assertNoneMissing, censusImages, imageInventory, readUserImage } from "./user-images.ts";
 
 export const MM_SAFETYBENCH_ID = "mm-safetybench";
 
 /** How the user names the data folder, for error messages. */
 const DATA_DIR_HINT = "give one with --data-dir DIR, the experiment's data_dir, or THINKSAFE_DATA_DIR";
 /** How many missing paths a load error lists before "and N more". */
-const MISSING_SHOWN = 5;
 
 /** Upstream's image kinds, as its folder names spell them. */
 export type MmSafetyImageKind = "SD" | "TYPO" | "SD_TYPO";
@@ -75,10 +73,10 @@ export const mmSafetyBench: Benchmark = {
     const { subset, kind, root, questions } = await selectQuestions(selection, context);
     if (kind === "TYPO") return questions.map((q) => toSample(q, subset, kind, typoImage(q)));
     const sdFiles = questions.map((q) => sdImagePath(root, q));
-    assertNoneMissing(sdFiles);
+    assertNoneMissing(MM_SAFETYBENCH_ID, censusImages(context, sdFiles), MM_SAFETYBENCH_HOW_TO_GET);
     const samples: Sample[] = [];
     for (const [i, q] of questions.entries()) {
-      const sd = await readSdImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`);
+      const sd = await readUserImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`);
       samples.push(toSample(q, subset, kind, kind === "SD" ? sd : await sdTypoImage(q, sd, sdFiles[i]!)));
     }
     return samples;
@@ -88,15 +86,8 @@ export const mmSafetyBench: Benchmark = {
     if (kind === "TYPO") {
       return { subset, samples: questions.length, imagesPresent: questions.length, imagesMissing: 0, missing: [], howToGet: null } satisfies Inventory;
     }
-    const missing = questions.map((q) => sdImagePath(root, q)).filter((file) => !isPresent(file));
-    return {
-      subset,
-      samples: questions.length,
-      imagesPresent: questions.length - missing.length,
-      imagesMissing: missing.length,
-      missing,
-      howToGet: missing.length > 0 ? MM_SAFETYBENCH_HOW_TO_GET : null,
-    };
+    const census = censusImages(context, questions.map((q) => sdImagePath(root, q)));
+    return imageInventory(subset, questions.length, census, context, MM_SAFETYBENCH_HOW_TO_GET);
   },
 };
 
@@ -156,42 +147,4 @@ async function sdTypoImage(q: MmSafetyQuestion, sd: SampleImage, sdFile: string)
     throw new DataError({ file: sdFile }, `cannot decode the SD image (${(error as Error).message})`, "replace it with upstream's original file");
   }
   return { name: `${q.scenario}_SD_TYPO_${q.id}.jpg`, mime: "image/jpeg", bytes, sha256: sha256(bytes) };
-}
-
-function isPresent(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** A DataError when any SD image is missing: how many, the first few paths, and where upstream distributes them. */
-function assertNoneMissing(files: string[]): void {
-  const missing = files.filter((file) => !isPresent(file));
-  if (missing.length === 0) return;
-  const shown = missing.slice(0, MISSING_SHOWN).join(", ");
-  const more = missing.length > MISSING_SHOWN ? ` and ${missing.length - MISSING_SHOWN} more` : "";
-  throw new DataError(
-    { file: missing[0]! },
-    `${missing.length} of ${files.length} ${MM_SAFETYBENCH_ID} images are missing: ${shown}${more}`,
-    MM_SAFETYBENCH_HOW_TO_GET,
-  );
-}
-
-/** The user's SD image as it is: JPEG or PNG by its bytes, else a DataError naming the file. */
-async function readSdImage(file: string, name: string): Promise<SampleImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new DataError({ file }, `cannot read the SD image (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const mime = bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))
-    ? "image/jpeg"
-    : bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
-      ? "image/png"
-      : null;
-  if (!mime) throw new DataError({ file }, "not a JPEG or PNG image", "replace it with upstream's original file");
-  return { name, mime, bytes, sha256: sha256(bytes) };
 }

@@ -36,7 +36,8 @@ export async function benchList(format: "json" | "table", data: DataContext): Pr
   if (format === "json") return JSON.stringify(rows, null, 2);
   return textTable(
     ["benchmark", "group", "subset", "samples", "images present", "missing", "note"],
-    rows.map((r) => [r.id, r.group, r.subset, fmt(r.samples), fmt(r.images_present), fmt(r.images_missing), r.problem ?? ""]),
+    // The note keeps the problem's first clause; `bench validate` and --format json give all of it.
+    rows.map((r) => [r.id, r.group, r.subset, fmt(r.samples), fmt(r.images_present), fmt(r.images_missing), r.problem?.split(" (")[0] ?? ""]),
     ["left", "left", "left", "right", "right", "right", "left"],
   );
 }

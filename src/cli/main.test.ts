@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { createCanvas } from "@napi-rs/canvas";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { tempDir } from "../test-support.ts";
@@ -130,6 +131,26 @@ describe("thinksafe bench", () => {
   test("an unknown benchmark is a usage error listing the known ones", async () => {
     const { code, err } = await run("bench", "show", "nope");
     assert.equal(code, 2);
-    assert.match(err, /unknown benchmark "nope"; known benchmarks: figstep/);
+    assert.match(err, /unknown benchmark "nope"; known benchmarks: figstep, mm-safetybench, siuo, vlguard/);
+  });
+});
+
+describe("thinksafe bench validate", () => {
+  test("a data folder with one image removed: exit 1, and that file is named", async (t) => {
+    const dir = await tempDir(t);
+    const items = JSON.parse(await readFile(fileURLToPath(new URL("../../datasets/siuo/siuo_gen.json", import.meta.url)), "utf8")) as Array<{ image: string }>;
+    const png = createCanvas(4, 4).toBuffer("image/png");
+    await mkdir(join(dir, "siuo", "images"), { recursive: true });
+    for (const { image } of items) await writeFile(join(dir, "siuo", "images", image), png);
+    assert.equal((await run("bench", "validate", "siuo", "--data-dir", dir)).code, 0, "complete: exit 0");
+
+    const removed = items[42]!.image;
+    await rm(join(dir, "siuo", "images", removed));
+    const { code, out } = await run("bench", "validate", "siuo", "--data-dir", dir);
+    assert.equal(code, 1);
+    assert.match(out, /✗ siuo gen: 167 samples, 166 images present, 1 missing/);
+    assert.ok(out.includes(`missing: ${join(dir, "siuo", "images", removed)}`), out);
+    const listed = JSON.parse((await run("bench", "list", "--format", "json", "--data-dir", dir)).out) as Array<Record<string, unknown>>;
+    assert.deepEqual(listed.find((r) => r.id === "siuo" && r.subset === "gen"), { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1 });
   });
 });
