@@ -6,7 +6,7 @@ import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError, UsageError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
-import { tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir } from "../test-support.ts";
 import { createVlguard, vlguard, vlguardItem } from "./vlguard.ts";
 
 const FIXTURE = fileURLToPath(new URL("fixtures/vlguard/test.json", import.meta.url));
@@ -34,14 +34,6 @@ async function dataDir(t: TestContext, paths = IMAGES): Promise<{ dir: string; b
     await writeFile(file, content);
   }
   return { dir, bytes };
-}
-
-async function rejectsWith(promise: Promise<unknown>, type: typeof DataError | typeof UsageError, ...fragments: string[]) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error.name}: ${error.message}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
-    return true;
-  });
 }
 
 describe("VLGuard benchmark", () => {
