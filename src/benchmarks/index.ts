@@ -1,7 +1,9 @@
 // Every benchmark thinksafe can run, by id.
 import { UsageError } from "../errors.ts";
 import { figstep } from "./figstep.ts";
+import { jailbreakv } from "./jailbreakv.ts";
 import { mmSafetyBench } from "./mm-safetybench.ts";
+import { mssbench } from "./mssbench.ts";
 import { siuo } from "./siuo.ts";
 import { vlguard } from "./vlguard.ts";
 import type { Benchmark } from "./sample.ts";
@@ -9,8 +11,10 @@ import type { Benchmark } from "./sample.ts";
 export const BENCHMARKS: Record<string, Benchmark> = {
   [figstep.id]: figstep,
   [mmSafetyBench.id]: mmSafetyBench,
+  [jailbreakv.id]: jailbreakv,
   [siuo.id]: siuo,
   [vlguard.id]: vlguard,
+  [mssbench.id]: mssbench,
 };
 
 /** The benchmark with this id; an unknown id is a UsageError listing the known ones. */
