@@ -3,7 +3,11 @@ import { UsageError } from "../errors.ts";
 import { figstep } from "./figstep.ts";
 import { jailbreakv } from "./jailbreakv.ts";
 import { mmSafetyBench } from "./mm-safetybench.ts";
+import { mmVet } from "./mm-vet.ts";
+import { mmmu } from "./mmmu.ts";
+import { mmstar } from "./mmstar.ts";
 import { mssbench } from "./mssbench.ts";
+import { pope } from "./pope.ts";
 import { siuo } from "./siuo.ts";
 import { vlguard } from "./vlguard.ts";
 import type { Benchmark } from "./sample.ts";
@@ -15,6 +19,10 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   [siuo.id]: siuo,
   [vlguard.id]: vlguard,
   [mssbench.id]: mssbench,
+  [mmmu.id]: mmmu,
+  [mmstar.id]: mmstar,
+  [pope.id]: pope,
+  [mmVet.id]: mmVet,
 };
 
 /** The benchmark with this id; an unknown id is a UsageError listing the known ones. */

@@ -131,7 +131,7 @@ describe("thinksafe bench", () => {
   test("an unknown benchmark is a usage error listing the known ones", async () => {
     const { code, err } = await run("bench", "show", "nope");
     assert.equal(code, 2);
-    assert.match(err, /unknown benchmark "nope"; known benchmarks: figstep, mm-safetybench, jailbreakv, siuo, vlguard, mssbench/);
+    assert.match(err, /unknown benchmark "nope"; known benchmarks: figstep, mm-safetybench, jailbreakv, siuo, vlguard, mssbench, mmmu, mmstar, pope, mm-vet/);
   });
 });
 
