@@ -1,5 +1,7 @@
 // `thinksafe bench list | show | validate | render`: what each benchmark holds, what is present
 // locally, and the project-rendered images.
+import { verifyShippedData } from "../benchmarks/checksums.ts";
+import { EXPECTED_SAMPLES } from "../benchmarks/expected.ts";
 import { BENCHMARKS, getBenchmark } from "../benchmarks/index.ts";
 import { renderFigStep } from "../benchmarks/figstep.ts";
 import type { Benchmark, DataContext, Inventory } from "../benchmarks/sample.ts";
@@ -42,10 +44,19 @@ export async function benchList(format: "json" | "table", data: DataContext): Pr
   );
 }
 
-/** Validates benchmarks (all by default): exit 0 when every image is present, 1 otherwise. */
+/**
+ * Validates benchmarks (all by default): the shipped files against their checksums, each subset's
+ * size against upstream's, and every image's presence. Exit 0 when all holds, 1 otherwise.
+ */
 export async function benchValidate(ids: string[], data: DataContext, write: (text: string) => void): Promise<number> {
   const benchmarks = ids.length ? ids.map(getBenchmark) : Object.values(BENCHMARKS);
   let incomplete = 0;
+  const changed = await verifyShippedData();
+  if (changed.length === 0) write("✓ shipped data matches datasets/SHA256SUMS");
+  for (const file of changed) {
+    incomplete++;
+    write(`✗ datasets/${file}: differs from its checksum in datasets/SHA256SUMS (restore it from git)`);
+  }
   for (const benchmark of benchmarks) {
     for (const subset of benchmark.subsets) {
       const { inventory, problem } = await countSubset(benchmark, subset, data);
@@ -54,8 +65,13 @@ export async function benchValidate(ids: string[], data: DataContext, write: (te
         write(`✗ ${benchmark.id} ${subset}: ${problem}`);
         continue;
       }
-      const line = `${benchmark.id} ${subset}: ${fmt(inventory.samples)} samples, ${fmt(inventory.imagesPresent)} images present, ${fmt(inventory.imagesMissing)} missing`;
-      if (inventory.imagesMissing === 0) {
+      const expected = EXPECTED_SAMPLES[benchmark.id]?.[subset];
+      const short = expected !== undefined && inventory.samples !== expected;
+      const line =
+        `${benchmark.id} ${subset}: ${fmt(inventory.samples)} samples` +
+        (short ? ` (upstream has ${fmt(expected)}: an incomplete or different copy?)` : "") +
+        `, ${fmt(inventory.imagesPresent)} images present, ${fmt(inventory.imagesMissing)} missing`;
+      if (inventory.imagesMissing === 0 && !short) {
         write(`✓ ${line}`);
         continue;
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
@@ -153,4 +153,13 @@ describe("thinksafe bench validate", () => {
     const listed = JSON.parse((await run("bench", "list", "--format", "json", "--data-dir", dir)).out) as Array<Record<string, unknown>>;
     assert.deepEqual(listed.find((r) => r.id === "siuo" && r.subset === "gen"), { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1 });
   });
+});
+
+test("bench validate flags a copy whose size differs from upstream's", async (t) => {
+  const dir = await tempDir(t);
+  await cp(fileURLToPath(new URL("../benchmarks/fixtures/mm-safetybench/", import.meta.url)), join(dir, "mm-safetybench"), { recursive: true });
+  const { code, out } = await run("bench", "validate", "mm-safetybench", "--data-dir", dir);
+  assert.equal(code, 1);
+  assert.match(out, /✓ shipped data matches datasets\/SHA256SUMS/);
+  assert.match(out, /✗ mm-safetybench typo: 7 samples \(upstream has 1,680: an incomplete or different copy\?\), 7 images present, 0 missing/);
 });
