@@ -6,6 +6,7 @@ export default {
   pages: [
     // The home page (docs/index.md) is implicit.
     { name: "Judges vs. humans", path: "/judges-vs-humans" },
+    { name: "Benchmarks", path: "/benchmarks" },
     { name: "SQL explorer", path: "/explore" },
   ],
   // No Google Fonts link: the site uses the system font stack (style.css).

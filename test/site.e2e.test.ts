@@ -19,6 +19,7 @@ import {
   type TestBrowser,
 } from "./browser.ts";
 import { catalog } from "../src/site/catalog.ts";
+import { BENCHMARKS } from "../src/benchmarks/index.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
 const BUILD_TIMEOUT_MS = 5 * 60_000;
@@ -49,6 +50,29 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     // A confusion matrix per judge, with the keyword judge's 122 false positives.
     assert.equal(await page.locator("#confusion-matrices svg").count(), 5);
     assert.match(await page.locator("#confusion-matrices").innerText(), /\b122\b/);
+  },
+  "/benchmarks": async (page) => {
+    // A card per registered benchmark, however many the registry holds now.
+    const registered = Object.keys(BENCHMARKS);
+    const cards = page.locator(".benchmark-card");
+    await cards.nth(registered.length - 1).waitFor();
+    assert.equal(await cards.count(), registered.length, "one card per registered benchmark");
+    const shown = await cards.evaluateAll((els) => els.map((el) => el.getAttribute("data-benchmark")));
+    assert.deepEqual([...shown].sort(), [...registered].sort(), "the cards are the registered benchmarks");
+    // The gallery: at least 10 FigStep renders under a content warning, each blurred until clicked.
+    assert.match(await page.locator(".content-warning").innerText(), /Content warning/);
+    const images = page.locator("#figstep-gallery .blurred-image img");
+    await images.nth(9).waitFor({ state: "attached" });
+    assert.ok((await images.count()) >= 10, "at least 10 gallery images");
+    const filters = await images.evaluateAll((els) => els.map((el) => getComputedStyle(el).filter));
+    assert.ok(filters.every((f) => /blur\(/.test(f)), `every image starts blurred: ${filters.join(", ")}`);
+    assert.ok(await images.first().evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 760), "the first render is a 760 px image");
+    const first = page.locator("#figstep-gallery .blurred-image").first();
+    assert.equal(await first.getAttribute("aria-pressed"), "false");
+    await first.click();
+    assert.equal(await first.getAttribute("aria-pressed"), "true");
+    await page.waitForFunction(() => getComputedStyle(document.querySelector("#figstep-gallery .blurred-image img")!).filter === "none");
+    assert.match(await images.nth(1).evaluate((el) => getComputedStyle(el).filter), /blur\(/, "only the clicked image is revealed");
   },
   "/explore": async (page) => {
     await page.locator("#table-list details").nth(catalog().length - 1).waitFor();

@@ -46,3 +46,17 @@ test("cached loader outputs are dropped exactly when a loader input changes", as
   await write(join(project, "src", "engine.test.ts"), "// a test");
   assert.equal(await run(), false, "tests do not change loader output");
 });
+
+test("a different THINKSAFE_DATA_DIR counts as changed loader input", async (t) => {
+  const project = await tempDir(t);
+  const root = join(project, "docs");
+  await write(join(project, "src", "engine.ts"), "export const x = 1;");
+  const before = process.env.THINKSAFE_DATA_DIR;
+  t.after(() => (before === undefined ? delete process.env.THINKSAFE_DATA_DIR : (process.env.THINKSAFE_DATA_DIR = before)));
+  delete process.env.THINKSAFE_DATA_DIR;
+  await invalidateStaleData(root, project);
+  assert.equal(await invalidateStaleData(root, project), false);
+  process.env.THINKSAFE_DATA_DIR = "/data/copies";
+  assert.equal(await invalidateStaleData(root, project), true);
+  assert.equal(await invalidateStaleData(root, project), false);
+});

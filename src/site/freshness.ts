@@ -3,7 +3,7 @@
 // input and, when the hash moved, drop the cached loader outputs (never the offline npm cache).
 // Expensive work (model calls) is cached per request by the engine, so regenerating is cheap.
 import { createHash } from "node:crypto";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 
 /** What the data loaders read, relative to the project root. */
@@ -21,6 +21,8 @@ export const SITE_INPUTS = ["docs", "observablehq.config.ts", "package.json"] as
 
 export async function inputsHash(projectDir: string, inputs: readonly string[] = LOADER_INPUTS): Promise<string> {
   const hash = createHash("sha256");
+  // Loaders read the user's benchmark data from here; a different folder means different data.
+  hash.update(`THINKSAFE_DATA_DIR=${process.env.THINKSAFE_DATA_DIR ?? ""}\0`);
   for (const input of inputs) {
     for (const file of await listFiles(join(projectDir, input))) {
       const path = relative(projectDir, file);
@@ -40,6 +42,7 @@ export async function invalidateStaleData(root: string, projectDir: string): Pro
   for (const entry of await readdir(cacheDir).catch(() => [] as string[])) {
     if (entry !== "_npm") await rm(join(cacheDir, entry), { recursive: true, force: true });
   }
+  await mkdir(cacheDir, { recursive: true });
   await writeFile(join(cacheDir, STAMP), current);
   return true;
 }
