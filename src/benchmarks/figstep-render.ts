@@ -30,6 +30,14 @@ export function figStepText(instruction: string): string {
 
 /** FigStep's image for one instruction, as PNG bytes; the same instruction always gives the same bytes. */
 export function renderFigStepImage(instruction: string): Buffer {
+  return encodeGrayPng(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE, drawFigStepText(figStepText(instruction)));
+}
+
+/**
+ * Any text drawn the way FigStep draws its list (canvas, font, origin, line pitch), as one gray byte
+ * a pixel, row by row (`FIGSTEP_IMAGE_SIZE` square). FigStep-Pro cuts images drawn by this.
+ */
+export function drawFigStepText(text: string): Uint8Array {
   registerFont();
   const canvas = createCanvas(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE);
   const context = canvas.getContext("2d");
@@ -40,11 +48,30 @@ export function renderFigStepImage(instruction: string): Buffer {
   // PIL puts the top of the ascender line at the given y; the canvas draws from the baseline.
   context.textBaseline = "alphabetic";
   const ascent = context.measureText("A").fontBoundingBoxAscent;
-  figStepText(instruction)
-    .split("\n")
-    .forEach((line, i) => context.fillText(line, ORIGIN.x, ORIGIN.y + ascent + LINE_PITCH * i));
+  text.split("\n").forEach((line, i) => context.fillText(line, ORIGIN.x, ORIGIN.y + ascent + LINE_PITCH * i));
   const { data } = context.getImageData(0, 0, FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE);
-  return encodeGrayPng(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE, grayFromRgba(data));
+  return grayFromRgba(data);
+}
+
+/**
+ * Where column `column` of a line starts, in pixels from the left edge. FreeMono is monospaced
+ * (every glyph advances 600/1000 em, 48 px at 80 px), so character cells sit on a fixed grid.
+ */
+export function figStepColumnX(column: number): number {
+  return ORIGIN.x + column * FIGSTEP_CHAR_ADVANCE;
+}
+
+/** FreeMonoBold's advance width at FigStep's 80 px: 600 units of a 1000-unit em. */
+export const FIGSTEP_CHAR_ADVANCE = (600 / 1000) * FONT_PX;
+/** FigStep's wrap width: lines of at most this many characters. */
+export const FIGSTEP_WRAP_COLUMNS = WRAP_COLUMNS;
+
+/** The advance width of `text` in FigStep's font, in pixels (for checking the monospaced grid). */
+export function measureFigStepText(text: string): number {
+  registerFont();
+  const context = createCanvas(1, 1).getContext("2d");
+  context.font = FONT;
+  return context.measureText(text).width;
 }
 
 let fontRegistered = false;

@@ -117,6 +117,8 @@ describe("thinksafe bench", () => {
     assert.deepEqual(figstep, [
       { id: "figstep", group: "jailbreak-robustness", subset: "safebench", samples: 500, images_present: 500, images_missing: 0 },
       { id: "figstep", group: "jailbreak-robustness", subset: "tiny", samples: 50, images_present: 50, images_missing: 0 },
+      { id: "figstep", group: "jailbreak-robustness", subset: "pro", samples: 500, images_present: 1500, images_missing: 0 },
+      { id: "figstep", group: "jailbreak-robustness", subset: "tiny-pro", samples: 50, images_present: 150, images_missing: 0 },
     ]);
     for (const row of rows) assert.deepEqual(Object.keys(row).slice(0, 6), ["id", "group", "subset", "samples", "images_present", "images_missing"]);
   });
