@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError, UsageError } from "../errors.ts";
-import { tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir } from "../test-support.ts";
 import { jailbreakv, jailbreakvItems } from "./jailbreakv.ts";
 
 const FIXTURES = fileURLToPath(new URL("fixtures/jailbreakv/", import.meta.url));
@@ -31,14 +31,6 @@ async function dataDir(t: TestContext, paths = FULL_IMAGES): Promise<string> {
     await writeFile(join(root, path), image(path, 40 * i));
   }
   return dir;
-}
-
-async function rejectsWith(promise: Promise<unknown>, type: typeof DataError | typeof UsageError, ...fragments: string[]) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error.name}: ${error.message}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
-    return true;
-  });
 }
 
 describe("JailBreakV-28K benchmark", () => {

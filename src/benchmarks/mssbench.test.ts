@@ -6,7 +6,7 @@ import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError, UsageError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
-import { tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir } from "../test-support.ts";
 import { MSSBENCH_CHAT_PROMPT, MSSBENCH_EMBODIED_PROMPT, mssbench, mssbenchPairs } from "./mssbench.ts";
 
 const FIXTURE = fileURLToPath(new URL("fixtures/mssbench/combine.json", import.meta.url));
@@ -39,14 +39,6 @@ async function writeMetadata(t: TestContext, data: unknown): Promise<string> {
   await mkdir(join(dir, "mssbench"));
   await writeFile(join(dir, "mssbench", "combine.json"), typeof data === "string" ? data : JSON.stringify(data));
   return dir;
-}
-
-async function rejectsWith(promise: Promise<unknown>, type: typeof DataError | typeof UsageError, ...fragments: string[]) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error.name}: ${error.message}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
-    return true;
-  });
 }
 
 describe("MSSBench benchmark", () => {

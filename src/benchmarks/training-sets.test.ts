@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError } from "../errors.ts";
-import { tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir } from "../test-support.ts";
 import { readMis, readSpaVl, readTrainingSet, readVlguardTrain, TRAINING_LAYOUT, type TrainingSource } from "./training-sets.ts";
 
 const FIXTURES = fileURLToPath(new URL("fixtures/training-sets/", import.meta.url));
@@ -36,14 +36,6 @@ async function dataDir(t: TestContext, images = Object.values(IMAGES).flat()): P
     await writeFile(join(dir, path), image(path));
   }
   return dir;
-}
-
-async function rejectsWith(promise: Promise<unknown>, ...fragments: string[]) {
-  await assert.rejects(promise, (error: Error) => {
-    assert.ok(error instanceof DataError, `expected DataError, got ${error.name}: ${error.message}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
-    return true;
-  });
 }
 
 describe("training sets", () => {
@@ -117,14 +109,14 @@ describe("training sets", () => {
   });
 
   test("missing data folder, metadata files and images are DataErrors naming them", async (t) => {
-    await rejectsWith(readTrainingSet("spa-vl", { dataDir: null }), "<data-dir>/spa-vl", "no data folder was given");
+    await rejectsWith(readTrainingSet("spa-vl", { dataDir: null }), DataError, "<data-dir>/spa-vl", "no data folder was given");
     const empty = await tempDir(t);
-    await rejectsWith(readVlguardTrain({ dataDir: empty }), join(empty, "vlguard", "train.json"), "file not found", "train.zip");
-    await rejectsWith(readSpaVl({ dataDir: empty }), join(empty, "spa-vl", "train.json"), "file not found", "sqrti/SPA-VL");
-    await rejectsWith(readMis({ dataDir: empty }), join(empty, "mis", "mis_train.json"), "file not found", "Tuwhy/mis");
+    await rejectsWith(readVlguardTrain({ dataDir: empty }), DataError, join(empty, "vlguard", "train.json"), "file not found", "train.zip");
+    await rejectsWith(readSpaVl({ dataDir: empty }), DataError, join(empty, "spa-vl", "train.json"), "file not found", "sqrti/SPA-VL");
+    await rejectsWith(readMis({ dataDir: empty }), DataError, join(empty, "mis", "mis_train.json"), "file not found", "Tuwhy/mis");
     const partial = await dataDir(t, [IMAGES.mis[0]!, IMAGES.mis[2]!]);
-    await rejectsWith(readMis({ dataDir: partial }), "2 of 4 mis images are missing", join(partial, IMAGES.mis[1]!), join(partial, IMAGES.mis[3]!));
-    await rejectsWith(readVlguardTrain({ dataDir: partial }), "2 of 2 vlguard-train images are missing", "ys-zong/VLGuard");
+    await rejectsWith(readMis({ dataDir: partial }), DataError, "2 of 4 mis images are missing", join(partial, IMAGES.mis[1]!), join(partial, IMAGES.mis[3]!));
+    await rejectsWith(readVlguardTrain({ dataDir: partial }), DataError, "2 of 2 vlguard-train images are missing", "ys-zong/VLGuard");
     assert.equal((await readVlguardTrain({ dataDir: partial }, { checkImages: false })).length, 3);
   });
 
@@ -149,7 +141,7 @@ describe("training sets", () => {
       const file = join(dir, TRAINING_LAYOUT[source].metadata);
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, JSON.stringify(data));
-      await rejectsWith(readTrainingSet(source, { dataDir: dir }, { checkImages: false }), file, ...fragments);
+      await rejectsWith(readTrainingSet(source, { dataDir: dir }, { checkImages: false }), DataError, file, ...fragments);
     }
   });
 });
