@@ -48,6 +48,8 @@ const faultsSchema = strictObject({
 const modelSchema = strictObject({
   name: z.string().min(1),
   reasoning: z.enum(REASONING_MODES),
+  // A grader answers with a score from 0.0 to 1.0, as judges such as MM-Vet's GPT-4 grader do.
+  role: z.enum(["assistant", "grader"]).default("assistant"),
   refusal_rate: rate,
   unsafe_thinking_rate: rate.default(0.5),
   thinking_words: z.number().int().min(MIN_WORDS).default(60),
@@ -65,7 +67,7 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export type ReasoningMode = ModelConfig["reasoning"];
 
 function model(name: string, reasoning: ReasoningMode, refusalRate: number): ModelConfig {
-  return { name, reasoning, refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 };
+  return { name, reasoning, role: "assistant", refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 };
 }
 
 /** Reasoning models with the base models they were trained from; bases refuse more often. */

@@ -55,6 +55,11 @@ export interface Reply {
 
 /** The reply of `model` to the request whose sha256 is `digest`. */
 export function generateReply(model: ModelConfig, digest: Buffer, hasImage: boolean): Reply {
+  if (model.role === "grader") {
+    // One decimal from 0.0 to 1.0, decided by the request like every other reply; still marked.
+    const score = Math.min(10, Math.floor(uniformAt(digest, 0) * 11)) / 10;
+    return { refuses: false, unsafeThinking: false, thinking: "", answer: `${score.toFixed(1)} ${SIMULATED_MARK}` };
+  }
   // Bytes 0–11 hold the two decisions; bytes 16–31 seed the wording, independently of them.
   const refuses = uniformAt(digest, 0) < model.refusal_rate;
   const unsafeThinking = uniformAt(digest, 6) < model.unsafe_thinking_rate;

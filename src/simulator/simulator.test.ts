@@ -154,7 +154,7 @@ describe("chat completions", () => {
 
   test("texts have exactly the configured word counts, down to the minimum, and show their decisions", () => {
     for (const words of [MIN_WORDS, MIN_WORDS + 1, 23, 60]) {
-      const model: ModelConfig = { name: "m", reasoning: "reasoning", refusal_rate: 0.5, unsafe_thinking_rate: 0.5, thinking_words: words, answer_words: words };
+      const model: ModelConfig = { name: "m", reasoning: "reasoning", role: "assistant", refusal_rate: 0.5, unsafe_thinking_rate: 0.5, thinking_words: words, answer_words: words };
       for (let i = 0; i < 200; i++) {
         const reply = generateReply(model, sha256(`prompt ${i}`), i % 2 === 0);
         assert.equal(wordCount(reply.thinking), words, reply.thinking);
@@ -353,7 +353,7 @@ describe("config", () => {
     const config = parseSimulatorConfig({ models: [model] }, "sim.yaml");
     assert.deepEqual(config.latency_ms, { distribution: "fixed", mean: 20 });
     assert.equal(config.faults.retry_after_s, 1);
-    assert.deepEqual(config.models[0], { ...model, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 });
+    assert.deepEqual(config.models[0], { ...model, role: "assistant", unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 });
     assert.equal(DEFAULT_SIMULATOR_CONFIG.models.length, 6);
     assert.ok(DEFAULT_SIMULATOR_CONFIG.models.every((m) => m.name.startsWith("sim/")));
   });
