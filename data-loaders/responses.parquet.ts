@@ -1,4 +1,4 @@
 // Publishes `responses`: experiments/demo.yaml run through the engine (simulated models).
-import { publishExperimentResponses } from "../src/site/publish.ts";
+import { publishExperimentTable } from "../src/site/publish.ts";
 
-await publishExperimentResponses("demo");
+await publishExperimentTable("demo", "responses");

@@ -1,9 +1,13 @@
 // The thinksafe command line. The only place that prints errors and chooses exit codes:
 // 0 success, 1 unexpected failure, 2 bad usage or bad input.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { DataError, SpecError, UsageError } from "../errors.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
+import { judgeRun } from "../eval/judge-run.ts";
 import { mergeShards } from "../eval/merge.ts";
+import { judgeSummary } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
 import { experimentJsonSchema } from "../experiments/spec.ts";
 import { packageVersion } from "../provenance.ts";
@@ -53,6 +57,17 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     });
 
   cli
+    .command("judge")
+    .description("Judge a run's answers and thinking with the experiment's judges into RUN_DIR/judgments.parquet.")
+    .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
+    .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
+    .action(async (runDir: string, options: { experiment?: string }) => {
+      const experiment = await loadExperiment(options.experiment ?? (await manifestExperiment(runDir)));
+      const judged = await judgeRun(runDir, experiment);
+      io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+    });
+
+  cli
     .command("merge")
     .description("Combine shard outputs into DIR/responses.parquet, identical to an unsharded run.")
     .argument("<experiment>", "the experiment YAML file the shards ran")
@@ -63,6 +78,10 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const experiment = await loadExperiment(file);
       const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
+      if (experiment.spec.judges.length > 0) {
+        const judged = await judgeRun(options.out, experiment);
+        io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+      }
       outcome.exitCode = summary.errors ? 1 : 0;
     });
 
@@ -115,6 +134,16 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .action(() => write(JSON.stringify(experimentJsonSchema(), null, 2)));
 
   return cli;
+}
+
+/** The experiment file a run's manifest names. */
+async function manifestExperiment(runDir: string): Promise<string> {
+  const file = join(runDir, "manifest.json");
+  const manifest = JSON.parse(await readFile(file, "utf8").catch(() => {
+    throw new DataError({ file }, "no manifest here", "give the experiment with --experiment FILE");
+  })) as { experiment?: { file?: unknown } };
+  if (typeof manifest.experiment?.file !== "string") throw new DataError({ file, column: "experiment.file" }, "is missing", "give --experiment FILE");
+  return manifest.experiment.file;
 }
 
 function parseCount(text: string, flag: string): number {

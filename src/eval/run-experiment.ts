@@ -2,7 +2,7 @@
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
 // resumes: everything answered before comes from the cache, failures are asked again.
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { DataContext } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
@@ -13,6 +13,7 @@ import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/ru
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";
+import { judgeRun, type JudgeRunSummary } from "./judge-run.ts";
 import { loadSamples, outputNames, planRows, type Shard } from "./plan.ts";
 import { requestBody } from "./request.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
@@ -129,7 +130,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     manifestFile: join(options.outDir, names.manifest),
   };
   const manifest = {
-    experiment: { id: experiment.id, hash: experiment.hash, file: experiment.file },
+    experiment: { id: experiment.id, hash: experiment.hash, file: resolve(experiment.file) },
     shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
     cache_dir: options.cacheDir,
     git_revision: gitRevision(),
@@ -149,7 +150,18 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     outputs: { [names.responses]: { rows: planned.length, sha256: sha256File(responsesFile) } },
   };
   await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
+  // A shard's rows are judged once merged; a whole run is judged right away.
+  if (!options.shard && spec.judges.length > 0) {
+    const judged = await judgeRun(options.outDir, experiment);
+    log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+  }
   return summary;
+}
+
+export function judgeSummary(judged: JudgeRunSummary): string {
+  return Object.entries(judged.byJudge)
+    .map(([id, t]) => `${id} ${t.unsafe.toLocaleString("en-US")} unsafe of ${t.judged.toLocaleString("en-US")}${t.unresolved ? ` (${t.unresolved} unresolved)` : ""}`)
+    .join("; ");
 }
 
 /** Writes the responses Parquet with its provenance; the same rows always give the same bytes. */

@@ -7,6 +7,8 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   ...AGREEMENT_TABLES,
   responses:
     "SIMULATED: one row per model, benchmark sample and repeat of experiments/demo.yaml, whose models are all served by thinksafe's simulator (is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
+  judgments:
+    "SIMULATED: the demo's responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation",
 };
 
 export interface CatalogEntry {

@@ -42,16 +42,16 @@ const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * An experiment loader's whole job: run experiments/<id>.yaml (answers come from the project's
- * response cache when they can) and print its responses table. Rows whose request failed are
+ * response cache when they can) and print its responses or judgments table. Rows whose request failed are
  * published with their error: the site shows what is missing instead of hiding it.
  */
-export async function publishExperimentResponses(id: string): Promise<void> {
+export async function publishExperimentTable(id: string, table: "responses" | "judgments"): Promise<void> {
   const experiment = await loadExperiment(`${PROJECT_DIR}experiments/${id}.yaml`);
   const outDir = await mkdtemp(join(tmpdir(), "thinksafe-eval-"));
   try {
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const summary = await runExperiment(experiment, { outDir, cacheDir: `${PROJECT_DIR}.thinksafe/cache`, log });
-    await pipeline(createReadStream(summary.responsesFile), process.stdout, { end: false });
+    await runExperiment(experiment, { outDir, cacheDir: `${PROJECT_DIR}.thinksafe/cache`, log });
+    await pipeline(createReadStream(join(outDir, `${table}.parquet`)), process.stdout, { end: false });
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
