@@ -96,6 +96,16 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     const cells = await page.locator("#query-result table tbody tr td").allInnerTexts();
     assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
 
+    // Model output is untrusted: markup in a result is shown as text and runs nothing.
+    await runQuery(
+      page,
+      `SELECT '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script><b>bold</b>' AS answer`,
+    );
+    assert.match(await page.locator("#query-result").innerText(), /<img src=x onerror="window.__pwned = 1"><script>/);
+    assert.equal(await page.locator("#query-result img, #query-result script, #query-result b").count(), 0, "no element made from the text");
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
+
     await runQuery(page, "SELECT * FROM no_such_table");
     assert.match(await page.locator("#query-error").innerText(), /no_such_table/);
   },
