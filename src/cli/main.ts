@@ -61,9 +61,12 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .description("Judge a run's answers and thinking with the experiment's judges into RUN_DIR/judgments.parquet.")
     .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
     .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
-    .action(async (runDir: string, options: { experiment?: string }) => {
-      const experiment = await loadExperiment(options.experiment ?? (await manifestExperiment(runDir)));
-      const judged = await judgeRun(runDir, experiment);
+    .option("--cache <dir>", "response cache for endpoint judges (default: the run's, from its manifest)")
+    .action(async (runDir: string, options: { experiment?: string; cache?: string }) => {
+      const manifest = await readManifest(runDir);
+      const experiment = await loadExperiment(options.experiment ?? manifestField(manifest, "file", runDir));
+      const cacheDir = options.cache ?? (typeof manifest.cache_dir === "string" ? manifest.cache_dir : defaultCacheDir());
+      const judged = await judgeRun(runDir, experiment, { cacheDir });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     });
 
@@ -79,7 +82,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
       if (experiment.spec.judges.length > 0) {
-        const judged = await judgeRun(options.out, experiment);
+        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir() });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
       }
       outcome.exitCode = summary.errors ? 1 : 0;
@@ -136,14 +139,23 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
   return cli;
 }
 
-/** The experiment file a run's manifest names. */
-async function manifestExperiment(runDir: string): Promise<string> {
-  const file = join(runDir, "manifest.json");
-  const manifest = JSON.parse(await readFile(file, "utf8").catch(() => {
-    throw new DataError({ file }, "no manifest here", "give the experiment with --experiment FILE");
-  })) as { experiment?: { file?: unknown } };
-  if (typeof manifest.experiment?.file !== "string") throw new DataError({ file, column: "experiment.file" }, "is missing", "give --experiment FILE");
-  return manifest.experiment.file;
+type Manifest = { experiment?: { file?: unknown }; cache_dir?: unknown };
+
+/** A run's manifest.json; an empty one when there is none (then flags must say what it would). */
+async function readManifest(runDir: string): Promise<Manifest> {
+  return JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8").catch(() => "{}")) as Manifest;
+}
+
+function manifestField(manifest: Manifest, field: "file", runDir: string): string {
+  const value = manifest.experiment?.[field];
+  if (typeof value !== "string") {
+    throw new DataError({ file: join(runDir, "manifest.json"), column: `experiment.${field}` }, "is missing", "give the experiment with --experiment FILE");
+  }
+  return value;
+}
+
+function defaultCacheDir(): string {
+  return process.env.THINKSAFE_CACHE_DIR || ".thinksafe/cache";
 }
 
 function parseCount(text: string, flag: string): number {

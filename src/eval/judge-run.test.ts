@@ -69,5 +69,33 @@ test("an unknown judge is named with the known ones", async (t) => {
   const dir = await tempDir(t);
   const experiment = parseExperiment(yaml("[{id: refusal-keywords}, {id: gpt-judge}]"), join(dir, "x.yaml"));
   await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), log: () => {} });
-  await rejectsWith(judgeRun(join(dir, "run"), experiment), SpecError, 'judges[1].id: unknown judge "gpt-judge"', "known judges: refusal-keywords");
+  await rejectsWith(judgeRun(join(dir, "run"), experiment, { cacheDir: join(dir, "cache") }), SpecError, 'judges[1].id: unknown judge "gpt-judge"', "known judges: refusal-keywords, llm-judge, llama-guard");
+});
+
+test("endpoint judges (LLM judge, Llama Guard) run through the simulator on answers and thinking", async (t) => {
+  const dir = await tempDir(t);
+  const judges = "[{id: llm-judge, model: sim/judge, simulated: true}, {id: llama-guard, model: sim/llama-guard-3, simulated: true}]";
+  const experiment = parseExperiment(yaml(judges), join(dir, "x.yaml"));
+  await runExperiment(experiment, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), log: () => {} });
+  const judgments = join(dir, "run", "judgments.parquet");
+  const summary = await rows(judgments, "SELECT judge_id, target, count(*)::INTEGER AS n, count(unsafe)::INTEGER AS decided FROM $file GROUP BY ALL ORDER BY ALL");
+  assert.deepEqual(summary, [
+    { judge_id: "llama-guard", target: "answer", n: 24, decided: 24 },
+    { judge_id: "llama-guard", target: "thinking", n: 12, decided: 12 },
+    { judge_id: "llm-judge", target: "answer", n: 24, decided: 24 },
+    { judge_id: "llm-judge", target: "thinking", n: 12, decided: 12 },
+  ]);
+  // The simulated judges call a text safe when it refuses (a refusal phrase) or declines.
+  const joined = await rows(
+    judgments,
+    `SELECT j.judge_id, j.unsafe, j.target, r.answer, r.thinking FROM $file AS j JOIN '${join(dir, "run", "responses.parquet")}' AS r USING (model_id, benchmark_id, subset, sample_id, repeat)`,
+  );
+  for (const row of joined) {
+    const text = String(row.target === "answer" ? row.answer : row.thinking);
+    assert.equal(row.unsafe, refusalKeywords.judge(text).isJailbroken && !/decline/i.test(text), `${row.judge_id}: ${text.slice(0, 80)}`);
+  }
+  // Judging again gives the same rows (the judges' own tests show their replies come from the cache).
+  const before = await rows(judgments, "SELECT * FROM $file");
+  await judgeRun(join(dir, "run"), experiment, { cacheDir: join(dir, "cache") });
+  assert.deepEqual(await rows(judgments, "SELECT * FROM $file"), before);
 });

@@ -4,8 +4,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DataError, SpecError } from "../errors.ts";
-import type { Experiment } from "../experiments/load.ts";
+import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experiments/load.ts";
+import type { JudgeRef } from "../experiments/spec.ts";
 import { refusalKeywords } from "../judges/index.ts";
+import { createLlamaGuardJudge } from "../judges/llama-guard.ts";
+import { createLlmJudge } from "../judges/llm-judge.ts";
+import { ResponseCache } from "../runner/cache.ts";
+import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
@@ -52,19 +57,78 @@ export interface JudgeRunSummary {
   byJudge: Record<string, { judged: number; unsafe: number; unresolved: number }>;
 }
 
-export async function judgeRun(runDir: string, experiment: Experiment): Promise<JudgeRunSummary> {
+export interface JudgeRunOptions {
+  /** The response cache: endpoint judges' replies are cached like model answers. */
+  cacheDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** A simulator already serving this experiment; otherwise one is started if a judge is simulated. */
+  simulatorUrl?: string;
+  timeoutMs?: number;
+}
+
+export async function judgeRun(runDir: string, experiment: Experiment, options: JudgeRunOptions): Promise<JudgeRunSummary> {
   const responsesFile = join(runDir, "responses.parquet");
   if (!existsSync(responsesFile)) {
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
-  const judges = experiment.spec.judges.map((ref, i) => {
-    const judge = LOCAL_JUDGES[ref.id];
-    if (!judge) {
-      throw new SpecError(experiment.file, `judges[${i}].id`, `unknown judge "${ref.id}"`, `known judges: ${Object.keys(LOCAL_JUDGES).join(", ")}`);
-    }
-    return judge;
-  });
+  const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);
+  const simulator = needsSimulator ? await startSimulator(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG, { port: 0 }) : undefined;
+  const cache = new ResponseCache(options.cacheDir);
+  try {
+    const simulatorUrl = options.simulatorUrl ?? simulator?.url;
+    const judges = experiment.spec.judges.map((ref, i) => runJudge(ref, i, experiment, { ...options, cache, ...(simulatorUrl && { simulatorUrl }) }));
+    return await judgeAll(runDir, responsesFile, experiment, judges);
+  } finally {
+    cache.close();
+    await simulator?.close();
+  }
+}
 
+const ENDPOINT_JUDGES = { "llm-judge": createLlmJudge, "llama-guard": createLlamaGuardJudge } as const;
+
+/** The judge a spec entry names, checked: local judges take no endpoint, endpoint judges need one. */
+function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: JudgeRunOptions & { cache: ResponseCache }): RunJudge {
+  const at = (field: string) => `judges[${i}]${field ? `.${field}` : ""}`;
+  const local = LOCAL_JUDGES[ref.id];
+  const known = [...Object.keys(LOCAL_JUDGES), ...Object.keys(ENDPOINT_JUDGES)].join(", ");
+  if (local) {
+    if (ref.model || ref.base_url || ref.simulated) throw new SpecError(experiment.file, at(""), `${ref.id} runs locally and takes no model or endpoint`, "remove model, base_url and simulated");
+    return local;
+  }
+  const create = ENDPOINT_JUDGES[ref.id as keyof typeof ENDPOINT_JUDGES];
+  if (!create) throw new SpecError(experiment.file, at("id"), `unknown judge "${ref.id}"`, `known judges: ${known}`);
+  if (!ref.model) throw new SpecError(experiment.file, at("model"), "is missing", `${ref.id} needs the judge model's name`);
+  if ((ref.base_url === undefined) === (ref.simulated === undefined)) {
+    throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true");
+  }
+  const env = context.env ?? process.env;
+  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  if (ref.api_key_env && !apiKey) throw new SpecError(experiment.file, at("api_key_env"), `the environment variable ${ref.api_key_env} is not set`);
+  const baseUrl = ref.simulated ? context.simulatorUrl! : ref.base_url!.replace(/\/+$/, "");
+  const judge = create({
+    endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    model: ref.model,
+    endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
+  });
+  return {
+    id: judge.id,
+    version: judge.version,
+    judge: (texts) =>
+      judge.judgeAll(
+        texts.map(({ response: r, target, text }) => ({
+          benchmarkId: String(r.benchmark_id),
+          sampleId: String(r.sample_id),
+          prompt: String(r.prompt ?? ""),
+          category: (r.category as string | null) ?? null,
+          text,
+          target,
+        })),
+        { cache: context.cache, ...(context.timeoutMs && { timeoutMs: context.timeoutMs }) },
+      ),
+  };
+}
+
+async function judgeAll(runDir: string, responsesFile: string, experiment: Experiment, judges: RunJudge[]): Promise<JudgeRunSummary> {
   const db = await Database.open();
   try {
     const responses = await db.rows(

@@ -152,7 +152,8 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
   // A shard's rows are judged once merged; a whole run is judged right away.
   if (!options.shard && spec.judges.length > 0) {
-    const judged = await judgeRun(options.outDir, experiment);
+    const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
+    const judged = await judgeRun(options.outDir, experiment, { cacheDir: options.cacheDir, env, timeoutMs: spec.timeout_s * 1000, ...(simulatorUrl && { simulatorUrl }) });
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
   }
   return summary;

@@ -91,7 +91,7 @@ describe("experiment specs", () => {
     assert.equal(b!.endpoint, "http://h:1/v1", "no credentials or query string in the recorded endpoint");
     assert.match(specError(text.replace("simulated: true}", "simulated: true, base_url: http://h/v1}")).message, /needs exactly one of/);
     assert.match(specError(text.replace("simulated: true}", "simulated: false}")).message, /models\[0\]\.simulated: /);
-    assert.match(specError(text.replace("simulated: true}", `base_url: "http://h/v1"}`) + "simulator: {}\n").message, /simulator: is set but no model has simulated: true/);
+    assert.match(specError(text.replace("simulated: true}", `base_url: "http://h/v1"}`) + "simulator: {}\n").message, /simulator: is set but no model or judge has simulated: true/);
   });
 
   test("the shipped demo experiment is valid and fully simulated", async () => {

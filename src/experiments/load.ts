@@ -60,7 +60,7 @@ export function withSimulator(experiment: Experiment, config: SimulatorConfig): 
   };
 }
 
-function simulatorEndpoint(config: SimulatorConfig): string {
+export function simulatorEndpoint(config: SimulatorConfig): string {
   return `thinksafe-simulator:${sha256(canonicalJson(config)).slice(0, 16)}`;
 }
 
@@ -127,9 +127,9 @@ export function parseExperiment(text: string, file: string): Experiment {
   });
   // Not part of what the experiment is: its wording, and where this machine keeps the data.
   const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = spec;
-  const simulator = models.some((m) => m.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
+  const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
-    throw new SpecError(file, "simulator", "is set but no model has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
+    throw new SpecError(file, "simulator", "is set but no model or judge has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
   }
   const dataDir = spec.data_dir === undefined ? null : resolve(dirname(file), spec.data_dir);
   return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models, simulator, dataDir };

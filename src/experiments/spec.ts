@@ -58,7 +58,18 @@ export const BenchmarkRef = z
   })
   .strict();
 
-export const JudgeRef = z.object({ id: id }).strict();
+export const JudgeRef = z
+  .object({
+    id: id.describe("refusal-keywords, llm-judge or llama-guard"),
+    model: z.string().min(1).optional().describe("endpoint judges: the model name sent to the judge's endpoint"),
+    base_url: url.optional().describe("endpoint judges: the judge's OpenAI-compatible API root"),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")
+      .optional(),
+    simulated: z.literal(true).optional().describe("endpoint judges: served by the built-in simulator (its output is simulated)"),
+  })
+  .strict();
 
 export const ExperimentSpec = z
   .object({
@@ -92,6 +103,7 @@ export const ExperimentSpec = z
 export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
 export type ModelSpec = z.infer<typeof ModelSpec>;
 export type Generation = z.infer<typeof Generation>;
+export type JudgeRef = z.infer<typeof JudgeRef>;
 
 export function experimentJsonSchema(): object {
   return z.toJSONSchema(ExperimentSpec, { io: "input" });

@@ -77,7 +77,7 @@ export function resolveChat(
     JSON.stringify([seed, model.name, canonicalJson((body as { messages: unknown }).messages), request.seed ?? null]),
   );
   const prompt = promptSize(request);
-  const reply = generateReply(model, digest, prompt.images > 0);
+  const reply = generateReply(model, digest, prompt.images > 0, request.messages);
   const maxTokens = minDefined(request.max_tokens, request.max_completion_tokens);
   const limited = applyLimits(layoutReply(model.reasoning, reply), {
     ...(maxTokens !== undefined && { maxTokens }),

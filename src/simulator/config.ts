@@ -10,6 +10,9 @@ export const MIN_WORDS = 16;
 
 export const REASONING_MODES = ["reasoning", "reasoning_content", "think_tags", "think_tags_no_open", "none"] as const;
 
+/** What a simulated model does: answer requests, grade (0.0–1.0), judge safety, or classify like Llama Guard. */
+export const MODEL_ROLES = ["assistant", "grader", "judge", "llama-guard"] as const;
+
 /** A strict object whose unknown-field error lists the fields that are allowed. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.strictObject(shape, {
@@ -49,7 +52,9 @@ const modelSchema = strictObject({
   name: z.string().min(1),
   reasoning: z.enum(REASONING_MODES),
   // A grader answers with a score from 0.0 to 1.0, as judges such as MM-Vet's GPT-4 grader do.
-  role: z.enum(["assistant", "grader"]).default("assistant"),
+  // A judge answers with a short rationale and a final `VERDICT: safe|unsafe [simulated]` line, as an
+  // LLM safety judge does; a llama-guard model answers `safe` or `unsafe\nS2`, as Llama Guard does.
+  role: z.enum(MODEL_ROLES).default("assistant"),
   refusal_rate: rate,
   unsafe_thinking_rate: rate.default(0.5),
   thinking_words: z.number().int().min(MIN_WORDS).default(60),
@@ -78,6 +83,9 @@ const DEFAULT_MODELS: ModelConfig[] = [
   model("sim/qwen2.5-vl-7b-instruct", "none", 0.6),
   model("sim/llama-3.2-11b-vision-instruct", "none", 0.7),
   model("sim/kimi-vl-a3b-instruct", "none", 0.75),
+  // Judges for the offline demo: an LLM judge with a rubric, and a Llama Guard–style classifier.
+  { ...model("sim/judge", "none", 0), role: "judge" },
+  { ...model("sim/llama-guard-3", "none", 0), role: "llama-guard" },
 ];
 
 const configSchema = strictObject({

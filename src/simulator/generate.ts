@@ -2,6 +2,7 @@
 // and whether the thinking is unsafe, and seeds the filler words, so the same request always gets
 // the same bytes. No text here contains a GCG refusal phrase except the refusal sentences, so a
 // keyword judge sees exactly the answer's decision, even when the thinking is left in the content.
+import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
 import type { ModelConfig, ReasoningMode } from "./config.ts";
 import { randomFrom, uniformAt, type Random } from "./random.ts";
 
@@ -53,8 +54,18 @@ export interface Reply {
   answer: string;
 }
 
-/** The reply of `model` to the request whose sha256 is `digest`. */
-export function generateReply(model: ModelConfig, digest: Buffer, hasImage: boolean): Reply {
+/** A chat message as the request carries it (only its text parts matter here). */
+export interface RequestMessage {
+  role: string;
+  content?: string | readonly { type: string; text?: string }[] | null;
+}
+
+/**
+ * The reply of `model` to the request whose sha256 is `digest`. Judge and llama-guard models decide
+ * from the judged text in `messages` when it is given, and from the digest otherwise.
+ */
+export function generateReply(model: ModelConfig, digest: Buffer, hasImage: boolean, messages?: readonly RequestMessage[]): Reply {
+  if (model.role === "judge" || model.role === "llama-guard") return judgeReply(model, digest, messages);
   if (model.role === "grader") {
     // One decimal from 0.0 to 1.0, decided by the request like every other reply; still marked.
     const score = Math.min(10, Math.floor(uniformAt(digest, 0) * 11)) / 10;
@@ -67,6 +78,60 @@ export function generateReply(model: ModelConfig, digest: Buffer, hasImage: bool
   const thinking = model.reasoning === "none" ? "" : thinkingText(unsafeThinking, hasImage, model.thinking_words, random);
   const answer = refuses ? refusalText(model.answer_words, random) : complianceText(model.answer_words, random);
   return { refuses, unsafeThinking, thinking, answer };
+}
+
+/** Cues of a refusal in a judged text: GCG's phrases, and the simulator's own safe thinking ("I should decline"). */
+function refusalCue(text: string): string | undefined {
+  return REFUSAL_KEYWORDS.find((keyword) => text.includes(keyword)) ?? (/\bdecline\b/i.test(text) ? "decline" : undefined);
+}
+
+/**
+ * The text a judge is asked about: for a llama-guard model the last assistant turn (Llama Guard's
+ * conversation format); for a judge the last `<response>` … `</response>` block of the last user
+ * message (the rubrics' layout), or that whole message when it has no such block.
+ */
+export function judgedText(role: "judge" | "llama-guard", messages: readonly RequestMessage[]): string {
+  const textOf = (message: RequestMessage | undefined) =>
+    typeof message?.content === "string"
+      ? message.content
+      : (message?.content ?? []).map((part) => (part.type === "text" ? (part.text ?? "") : "")).join("\n");
+  if (role === "llama-guard") {
+    const assistant = [...messages].reverse().find((m) => m.role === "assistant");
+    return textOf(assistant ?? messages.at(-1));
+  }
+  const text = textOf([...messages].reverse().find((m) => m.role === "user") ?? messages.at(-1));
+  const open = text.lastIndexOf("<response>");
+  if (open < 0) return text;
+  const start = open + "<response>".length;
+  const close = text.lastIndexOf("</response>");
+  return close > start ? text.slice(start, close) : text.slice(start);
+}
+
+/**
+ * A simulated safety judge: the judged text is safe when it carries a refusal cue, unsafe otherwise
+ * (so verdicts follow the simulated assistants' decisions). Without the messages, the digest decides.
+ * A judge writes a rationale, `EFFECTIVE: yes|no` when the request asks for it, and a final
+ * `VERDICT: …`; both lines and the rationale are marked. A llama-guard model answers exactly `safe` or
+ * `unsafe\nS2`, as Llama Guard does: its mark is in the headers and `system_fingerprint` only.
+ */
+function judgeReply(model: ModelConfig, digest: Buffer, messages: readonly RequestMessage[] | undefined): Reply {
+  const role = model.role === "llama-guard" ? "llama-guard" : "judge";
+  const judged = messages ? judgedText(role, messages) : undefined;
+  const cue = judged === undefined ? undefined : refusalCue(judged);
+  const unsafe = judged === undefined ? uniformAt(digest, 0) < 0.5 : cue === undefined;
+  if (role === "llama-guard") return { refuses: false, unsafeThinking: false, thinking: "", answer: unsafe ? "unsafe\nS2" : "safe" };
+  const rationale =
+    judged === undefined
+      ? "The verdict was drawn from the request digest."
+      : cue === undefined
+        ? "The judged text contains no refusal and goes along with the request."
+        : `The judged text refuses or declines (it contains "${cue}").`;
+  const asksEffective = (messages ?? []).some((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")).includes("EFFECTIVE:"));
+  const lines = [`${SIMULATED_MARK} ${rationale}`];
+  if (asksEffective) lines.push(`EFFECTIVE: ${unsafe ? "yes" : "no"} ${SIMULATED_MARK}`);
+  lines.push(`VERDICT: ${unsafe ? "unsafe" : "safe"} ${SIMULATED_MARK}`);
+  const thinking = model.reasoning === "none" ? "" : `${SIMULATED_MARK} I check whether the judged text refuses, then give the verdict on the last line.`;
+  return { refuses: false, unsafeThinking: false, thinking, answer: lines.join("\n") };
 }
 
 /** Where each piece of generated text goes in the response, in generation order. */

@@ -1,0 +1,111 @@
+// `npm run bench:stats`: the study's statistics over a synthetic run of 1,000,000 judgment rows.
+// Writes responses.parquet and judgments.parquet to a temporary folder with DuckDB (not timed), then
+// times studyStats on it: loading both files, every statistic in src/stats/study.ts, rows to JSON.
+//   npm run bench:stats -- --rows 1000000
+// The synthetic run: four models (two reasoning models with thinking, each with its base model
+// without), the six safety benchmarks, two judges; reasoning models are judged on the answer and
+// the thinking, base models on the answer; about 1% of verdicts unparsed. Thinking lengths vary
+// from 1 to 1,200 words. Verdicts come from an integer hash, so every run has the same data.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Database } from "../stats/database.ts";
+import { RESPONSES_SCHEMA } from "../eval/responses.ts";
+import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
+import { studyStats } from "../stats/study.ts";
+
+const { values } = parseArgs({ options: { rows: { type: "string", default: "1000000" } } });
+const judgmentRows = Number(values.rows);
+if (!Number.isInteger(judgmentRows) || judgmentRows < 12) throw new Error(`--rows ${values.rows}: expected a whole number from 12`);
+
+// Per item (benchmark sample × repeat): 2 reasoning models × 2 judges × 2 targets + 2 bases × 2 judges × 1.
+const ROWS_PER_ITEM = 12;
+const items = Math.ceil(judgmentRows / ROWS_PER_ITEM);
+const BENCHMARK_IDS = ["figstep", "mm-safetybench", "jailbreakv", "siuo", "vlguard", "mssbench"];
+
+const dir = await mkdtemp(join(tmpdir(), "thinksafe-bench-stats-"));
+try {
+  const generated = performance.now();
+  const db = await Database.open();
+  try {
+    await db.connection.run(`
+      CREATE TABLE models AS SELECT * FROM (VALUES
+        (0, 'sim/reasoner-a', 'sim/base-a', true, 0.45),
+        (1, 'sim/base-a', NULL, false, 0.25),
+        (2, 'sim/reasoner-b', 'sim/base-b', true, 0.35),
+        (3, 'sim/base-b', NULL, false, 0.30)) AS t(model_index, model_id, base_model_id, thinks, unsafe_p)`);
+    await db.connection.run(`
+      CREATE TABLE items AS
+      SELECT i AS item, ${sqlList(BENCHMARK_IDS)}[1 + i % ${BENCHMARK_IDS.length}] AS benchmark_id,
+        'item-' || (i // ${BENCHMARK_IDS.length}) AS sample_id, (i % 7)::INTEGER AS repeat_index,
+        'category-' || (i % 10) AS category
+      FROM range(${items}) AS t(i)`);
+    const responseColumns = Object.keys(RESPONSES_SCHEMA);
+    const responseValues: Record<string, string> = {
+      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id",
+      base_model_id: "m.base_model_id", endpoint: "'sim'", benchmark_id: "i.benchmark_id", subset: "'default'",
+      sample_id: "i.sample_id", category: "i.category", repeat: "i.repeat_index", prompt: "'a prompt'",
+      image_sha256: "NULL",
+      thinking: "CASE WHEN m.thinks THEN repeat('step ', (1 + hash32(i.item * 4 + m.model_index) % 1200)::INTEGER) END",
+      answer: "'an answer'", reasoning_source: "CASE WHEN m.thinks THEN 'reasoning' END", thinking_complete: "true",
+      finish_reason: "'stop'", error: "NULL", error_kind: "NULL", latency_ms: "100", prompt_tokens: "10",
+      completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'",
+    };
+    await db.connection.run(
+      `COPY (SELECT ${responseColumns.map((c) => `${responseValues[c]}::${RESPONSES_SCHEMA[c as keyof typeof RESPONSES_SCHEMA]} AS "${c}"`).join(", ")}
+        FROM items AS i CROSS JOIN models AS m ORDER BY i.item, m.model_index)
+       TO '${join(dir, "responses.parquet")}' (FORMAT parquet)`,
+    );
+    // A verdict draw u in 0..999 per row: unparsed below 10, unsafe below 10 + 1000·p. The two
+    // judges and the answer and thinking of one response share part of the draw, so they correlate.
+    const judgmentValues: Record<string, string> = {
+      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "model_id", base_model_id: "base_model_id",
+      benchmark_id: "benchmark_id", subset: "'default'", sample_id: "sample_id", category: "category",
+      repeat: "repeat_index", judge_id: "judge_id", judge_version: "'1'", target: "target",
+      verdict: "CASE WHEN u < 10 THEN 'unparsed' WHEN u < 10 + 1000 * unsafe_p THEN 'unsafe' ELSE 'safe' END",
+      unsafe: "CASE WHEN u < 10 THEN NULL ELSE u < 10 + 1000 * unsafe_p END", score: "NULL", explanation: "NULL",
+      is_simulated: "true",
+    };
+    const judgmentColumns = Object.keys(JUDGMENTS_SCHEMA);
+    await db.connection.run(
+      `COPY (
+        SELECT ${judgmentColumns.map((c) => `${judgmentValues[c]}::${JUDGMENTS_SCHEMA[c as keyof typeof JUDGMENTS_SCHEMA]} AS "${c}"`).join(", ")}
+        FROM (
+          SELECT i.*, m.*, j.*, t.*, CASE WHEN hash32(i.item * 131 + j.judge_index * 17 + t.target_index) % 4 = 0 THEN hash32(i.item * 131 + j.judge_index * 17 + t.target_index + 7) % 1000
+            ELSE hash32(i.item * 8 + m.model_index) % 1000 END AS u
+          FROM items AS i
+          CROSS JOIN models AS m
+          CROSS JOIN (VALUES (0, 'judge-a'), (1, 'judge-b')) AS j(judge_index, judge_id)
+          CROSS JOIN (VALUES (0, 'answer'), (1, 'thinking')) AS t(target_index, target)
+          WHERE m.thinks OR t.target = 'answer'
+          ORDER BY i.item, m.model_index, j.judge_index, t.target_index
+          LIMIT ${judgmentRows}
+        )
+      ) TO '${join(dir, "judgments.parquet")}' (FORMAT parquet)`,
+    );
+  } finally {
+    db.close();
+  }
+  const generateSeconds = (performance.now() - generated) / 1000;
+
+  const started = performance.now();
+  const stats = await studyStats(dir);
+  const seconds = (performance.now() - started) / 1000;
+  const lines = [
+    ["judgment rows", judgmentRows.toLocaleString("en-US")],
+    ["response rows", (items * 4).toLocaleString("en-US")],
+    ["generating the Parquet files", `${generateSeconds.toFixed(2)} s (not timed below)`],
+    ["load + every statistic", `${seconds.toFixed(2)} s`],
+    ["throughput", `${Math.round(judgmentRows / seconds).toLocaleString("en-US")} judgment rows/s`],
+    ...Object.entries(stats).map(([table, rows]) => [`  ${table}`, `${rows.length} rows`]),
+  ];
+  const width = Math.max(...lines.map(([label]) => label!.length));
+  process.stdout.write(`${lines.map(([label, value]) => `${label!.padEnd(width)}  ${value}`).join("\n")}\n`);
+} finally {
+  if (!process.env.KEEP) await rm(dir, { recursive: true, force: true }); else console.log(dir);
+}
+
+function sqlList(values: string[]): string {
+  return `[${values.map((v) => `'${v}'`).join(", ")}]`;
+}

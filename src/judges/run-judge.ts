@@ -1,0 +1,103 @@
+// What every judge that calls an endpoint shares: its input and output, and running its requests
+// through the runner and the content-addressed cache. A request is keyed on the judge's version, the
+// endpoint's identity and the exact body, so a rejudge with the same judge asks nothing, and a change
+// of rubric, parser or judge model asks again. Failed requests become `error` verdicts (never cached,
+// never safe); replies the parser cannot read become `unparsed`.
+import { canonicalJson } from "../canonical.ts";
+import { splitThinking } from "../models/index.ts";
+import { sha256 } from "../provenance.ts";
+import type { CachedResponse, ResponseCache } from "../runner/cache.ts";
+import type { ChatBody } from "../runner/provider.ts";
+import { runWork, type Endpoint, type WorkItem } from "../runner/run.ts";
+
+export interface JudgeInput {
+  benchmarkId: string;
+  sampleId: string;
+  /** The request the evaluated model was sent. */
+  prompt: string;
+  category: string | null;
+  /** Safety-awareness suites (MSSBench, SIUO): the situation the image shows. */
+  situation?: "safe" | "unsafe";
+  /** A faithful text description of the image, for judges that do not see it. */
+  imageDescription?: string;
+  /** The text judged: the model's answer or its thinking. */
+  text: string;
+  target: "answer" | "thinking";
+}
+
+export interface JudgeOutput {
+  verdict: "safe" | "unsafe" | "unparsed" | "error";
+  /** Null unless the judge decided (never quietly false). */
+  unsafe: boolean | null;
+  /** The judge's own number where it gives one (see each judge). */
+  score: number | null;
+  explanation: string;
+  /** The cross-modal rubric's second judgment: does the text still help? Null when not asked or not read. */
+  effective?: boolean | null;
+  /** The judge's endpoint identified itself as thinksafe's simulator. */
+  simulated?: boolean;
+}
+
+export interface EndpointJudge {
+  id: string;
+  /** Changes with the judge's behaviour (prompt hash, parser version, judge model); keys the cache. */
+  version: string;
+  judgeAll(inputs: readonly JudgeInput[], context: { cache: ResponseCache; timeoutMs?: number }): Promise<JudgeOutput[]>;
+}
+
+/** Where a judge sends its requests, as for MM-Vet's grader. */
+export interface JudgeEndpoint {
+  endpoint: Endpoint;
+  /** The model name sent to the judge's endpoint. */
+  model: string;
+  /** Identifies the endpoint in cache keys (URLs without secrets; the simulator's config hash). */
+  endpointIdentity: string;
+}
+
+/** What a judge's reply parser sees: the endpoint's answer with its thinking split off. */
+export interface JudgeReply {
+  /** The reply without any thinking (`<think>` blocks, reasoning fields). */
+  answer: string;
+  /** Everything the endpoint returned, for `unparsed` explanations. */
+  raw: string;
+}
+
+/** The cache key of one judge request: judge version + endpoint identity + exact body. */
+export function judgeRequestKey(version: string, endpointIdentity: string, body: ChatBody): string {
+  return sha256(canonicalJson({ purpose: version, endpoint: endpointIdentity, body }));
+}
+
+/** A cached or fresh response as the parsers see it: the answer split from any thinking. */
+export function judgeReplyOf(response: Pick<CachedResponse, "content" | "reasoning" | "reasoning_content" | "finish_reason">): JudgeReply {
+  const split = splitThinking(
+    { content: response.content, reasoning: response.reasoning, reasoning_content: response.reasoning_content },
+    response.finish_reason,
+  );
+  const thinking = response.reasoning ?? response.reasoning_content;
+  const raw = [thinking ? `[thinking] ${thinking}` : "", response.content ?? ""].filter(Boolean).join("\n");
+  return { answer: split.answer, raw };
+}
+
+/** Sends one request per input (the cache answers repeats), then parses each reply. */
+export async function runJudgeRequests(
+  judge: { version: string } & JudgeEndpoint,
+  bodies: readonly ChatBody[],
+  context: { cache: ResponseCache; timeoutMs?: number },
+  parse: (reply: JudgeReply) => JudgeOutput,
+): Promise<JudgeOutput[]> {
+  const items: WorkItem[] = bodies.map((body) => ({
+    key: judgeRequestKey(judge.version, judge.endpointIdentity, body),
+    endpoint: judge.endpoint.id,
+    body: () => body,
+  }));
+  const results = await runWork(items, [judge.endpoint], { cache: context.cache, timeoutMs: context.timeoutMs ?? 60_000, maxAttempts: 6 });
+  return results.map((result): JudgeOutput => {
+    if (!result.ok) return { verdict: "error", unsafe: null, score: null, explanation: `${result.errorKind}: ${result.error}` };
+    return { ...parse(judgeReplyOf(result.response)), simulated: result.response.simulated };
+  });
+}
+
+/** An `unparsed` output: the reason and the judge's raw reply, never a decision. */
+export function unparsed(reason: string, raw: string): JudgeOutput {
+  return { verdict: "unparsed", unsafe: null, score: null, explanation: `${reason}; raw reply: ${raw}` };
+}
