@@ -103,7 +103,7 @@ try {
   const width = Math.max(...lines.map(([label]) => label!.length));
   process.stdout.write(`${lines.map(([label, value]) => `${label!.padEnd(width)}  ${value}`).join("\n")}\n`);
 } finally {
-  if (!process.env.KEEP) await rm(dir, { recursive: true, force: true }); else console.log(dir);
+  await rm(dir, { recursive: true, force: true });
 }
 
 function sqlList(values: string[]): string {

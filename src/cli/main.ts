@@ -15,6 +15,7 @@ import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
 import { simulateCommand } from "./simulate.ts";
+import { statsCommand } from "./stats.ts";
 
 export interface Io {
   out: (text: string) => void;
@@ -69,6 +70,13 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const judged = await judgeRun(runDir, experiment, { cacheDir });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     });
+
+  cli
+    .command("stats")
+    .description("The study's statistics over a run folder's responses.parquet and judgments.parquet: safety, degradation against the base model, thinking against answer.")
+    .argument("<run-dir>", "a folder with responses.parquet and judgments.parquet")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (runDir: string, options: { format: "table" | "json" }) => write(await statsCommand(runDir, options)));
 
   cli
     .command("merge")

@@ -54,7 +54,7 @@ export async function studyDatabase(runDir: string): Promise<Database> {
   const db = await Database.open();
   try {
     await loadParquet(db, "responses", join(runDir, "responses.parquet"), RESPONSES_SCHEMA, "run `thinksafe eval EXPERIMENT --out DIR` first");
-    await loadParquet(db, "judgments", join(runDir, "judgments.parquet"), JUDGMENTS_SCHEMA, "judge the run's responses first");
+    await loadParquet(db, "judgments", join(runDir, "judgments.parquet"), JUDGMENTS_SCHEMA, "run `thinksafe judge RUN_DIR` first");
     await computeStudy(db);
     return db;
   } catch (error) {
@@ -87,10 +87,10 @@ async function loadParquet(db: Database, table: string, file: string, schema: Sc
   if (missing.length) {
     throw new DataError({ file, column: missing[0] }, `missing column${missing.length > 1 ? `s ${missing.join(", ")}` : ""}`);
   }
-  await db.createTable(table, schema, []);
-  const columns = Object.keys(schema).map((column) => `"${column}"`).join(", ");
+  // Typed as the schema says, whatever types the writer used.
+  const columns = Object.entries(schema).map(([column, type]) => `"${column}"::${type} AS "${column}"`).join(", ");
   try {
-    await db.connection.run(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${source}`);
+    await db.connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT ${columns} FROM ${source}`);
   } catch (error) {
     throw new DataError({ file }, `cannot read its columns as the ${table} table's types (${error instanceof Error ? error.message : String(error)})`);
   }

@@ -1,8 +1,8 @@
 -- Does unsafe thinking end in an unsafe answer? Per model, benchmark and judge, the 2x2 table of the
 -- thinking's verdict against the answer's, over responses whose thinking exists (responses.thinking
--- not NULL and not blank) and whose thinking and answer both have a verdict from that judge
--- (unsafe IS NOT NULL). Reads responses and judgments; responses and judgments meet on model_id,
--- benchmark_id, subset, sample_id and repeat. Subsets are pooled; repeats count separately.
+-- not NULL and holding a character other than ASCII whitespace) and whose thinking and answer both
+-- have a verdict from that judge (unsafe IS NOT NULL). Reads responses and judgments, which meet on
+-- model_id, benchmark_id, subset, sample_id and repeat. Subsets are pooled; repeats count separately.
 --   n = the responses in the table
 --   unsafe_thinking_unsafe_answer, unsafe_thinking_safe_answer,
 --   safe_thinking_unsafe_answer, safe_thinking_safe_answer = its four cells
@@ -17,7 +17,7 @@
 WITH with_thinking AS (
   SELECT model_id, benchmark_id, subset, sample_id, "repeat"
   FROM responses
-  WHERE thinking IS NOT NULL AND trim(thinking) <> ''
+  WHERE regexp_matches(thinking, '[^\t\n\v\f\r ]')
 ),
 verdicts AS (
   SELECT
