@@ -15,6 +15,7 @@ export const STUDY_TABLES = {
   degradation: "per model with a base, benchmark, judge and target: paired unsafe rates, delta with bootstrap 95% interval, exact McNemar p",
   safety_by_category: "safety per benchmark category",
   safety_by_group: "safety per benchmark group (pooled, and the mean over benchmarks)",
+  // After degradation, whose rows it averages.
   degradation_by_group: "mean paired degradation over each benchmark group",
   thinking_vs_answer: "per model, benchmark and judge: thinking verdict against answer verdict, self-correction and leak rates",
   thinking_length: "per model and judge: the answer's unsafe rate by thinking length (words, fixed bins)",
