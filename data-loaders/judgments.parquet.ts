@@ -1,4 +1,4 @@
-// Publishes `judgments`: the demo's responses judged by its judges (simulated models).
-import { publishExperimentTable } from "../src/site/publish.ts";
+// Publishes `judgments`: every site experiment's responses judged by its judges (the demo is simulated).
+import { publishSiteTable } from "../src/site/publish.ts";
 
-await publishExperimentTable("demo", "judgments");
+await publishSiteTable("judgments");

@@ -1,4 +1,4 @@
-// Publishes `responses`: experiments/demo.yaml run through the engine (simulated models).
-import { publishExperimentTable } from "../src/site/publish.ts";
+// Publishes `responses`: every site experiment run through the engine (the demo's models are simulated).
+import { publishSiteTable } from "../src/site/publish.ts";
 
-await publishExperimentTable("demo", "responses");
+await publishSiteTable("responses");

@@ -2,6 +2,7 @@
 // with its cache key. Eval, shards and merge all derive their rows from this one plan.
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { DataContext, Sample } from "../benchmarks/sample.ts";
+import { DataError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
 import { cacheKey } from "./request.ts";
 import type { PlannedRow } from "./responses.ts";
@@ -11,14 +12,33 @@ export interface Shard {
   count: number;
 }
 
-/** Loads every benchmark of the experiment; bad data or a missing image stops here, before any request. */
-export async function loadSamples(experiment: Experiment, context: DataContext = { dataDir: experiment.dataDir }): Promise<Sample[][]> {
+/**
+ * Loads every benchmark of the experiment; bad data or a missing image stops here, before any
+ * request. With `onMissing`, a benchmark whose data cannot be read is instead reported to it and
+ * planned with no samples (the site build shows it as missing rather than failing).
+ */
+export async function loadSamples(
+  experiment: Experiment,
+  context: DataContext = { dataDir: experiment.dataDir },
+  onMissing?: (ref: BenchmarkLabel, problem: DataError) => void,
+): Promise<Sample[][]> {
   const samples: Sample[][] = [];
   for (const ref of experiment.spec.benchmarks) {
     const selection = { ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) };
-    samples.push(await getBenchmark(ref.id).load(selection, context));
+    try {
+      samples.push(await getBenchmark(ref.id).load(selection, context));
+    } catch (error) {
+      if (!onMissing || !(error instanceof DataError)) throw error;
+      onMissing({ benchmark_id: ref.id, subset: ref.subset ?? null }, error);
+      samples.push([]);
+    }
   }
   return samples;
+}
+
+export interface BenchmarkLabel {
+  benchmark_id: string;
+  subset: string | null;
 }
 
 export function planRows(experiment: Experiment, samples: readonly Sample[][], shard?: Shard): PlannedRow[] {

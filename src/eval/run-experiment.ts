@@ -3,7 +3,9 @@
 // resumes: everything answered before comes from the cache, failures are asked again.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { DataContext } from "../benchmarks/sample.ts";
+import { getBenchmark } from "../benchmarks/index.ts";
+import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
+import { DataError } from "../errors.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -13,8 +15,9 @@ import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/ru
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";
-import { judgeRun, type JudgeRunSummary } from "./judge-run.ts";
-import { loadSamples, outputNames, planRows, type Shard } from "./plan.ts";
+import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
+import { runCells } from "./cells.ts";
+import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
 import { requestBody } from "./request.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 
@@ -26,6 +29,13 @@ export interface EvalOptions {
   shard?: Shard;
   env?: NodeJS.ProcessEnv;
   progress?: ConstructorParameters<typeof Progress>[1];
+  /**
+   * "fail" (default): a benchmark whose data is missing stops the run. "record": it is left out and
+   * recorded in the manifest's cells with why, as unconfigured endpoints are (the site build).
+   */
+  missing?: "fail" | "record";
+  /** Measure the judges on the human-labelled sets too (judge_calibration.parquet; default true). */
+  calibrate?: boolean;
   log?: (line: string) => void;
 }
 
@@ -59,10 +69,18 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const startedAt = new Date();
   const spec = experiment.spec;
 
-  const planned = planRows(experiment, await loadSamples(experiment, options.data), options.shard);
-
   const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
   for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);
+
+  const missingData: Array<BenchmarkLabel & { problem: string }> = [];
+  const recording = options.missing === "record";
+  const onMissing = recording ? (ref: BenchmarkLabel, problem: Error) => missingData.push({ ...ref, problem: problem.message }) : undefined;
+  // When no model can be asked, recording a run needs only to know what data is missing: counting
+  // it is cheap, loading it (rendering images) is not.
+  const nobodyToAsk = recording && endpoints.length === 0;
+  const samples = nobodyToAsk ? await inventoryOnly(experiment, options.data, onMissing!) : await loadSamples(experiment, options.data, onMissing);
+  const planned = planRows(experiment, samples, options.shard);
+  for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);
 
   const cache = new ResponseCache(options.cacheDir);
   const progress = new Progress(planned.length, options.progress);
@@ -71,7 +89,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   planned.forEach((row, index) => {
     const problem = unavailable[row.model.id];
     if (problem !== undefined) {
-      results[index] = { ok: false, errorKind: "endpoint_unavailable", error: problem, attempts: 0 };
+      results[index] = { ok: false, errorKind: row.model.unconfigured ? "endpoint_unconfigured" : "endpoint_unavailable", error: problem, attempts: 0 };
       progress.record(results[index]!);
     } else {
       runnable.push({
@@ -147,16 +165,46 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       status: unavailable[m.id] ?? "ok",
     })),
     counts: { rows: summary.rows, answered: summary.answered, from_cache: summary.fromCache, errors: summary.errors, error_kinds: summary.errorKinds },
+    // Per model × benchmark: what was planned, asked, taken from the cache, failed, or missing and why.
+    cells: runCells(experiment, planned, results, unavailable, missingData),
     outputs: { [names.responses]: { rows: planned.length, sha256: sha256File(responsesFile) } },
   };
   await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
   // A shard's rows are judged once merged; a whole run is judged right away.
   if (!options.shard && spec.judges.length > 0) {
     const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
-    const judged = await judgeRun(options.outDir, experiment, { cacheDir: options.cacheDir, env, timeoutMs: spec.timeout_s * 1000, ...(simulatorUrl && { simulatorUrl }) });
+    const judged = await judgeRun(options.outDir, experiment, {
+      cacheDir: options.cacheDir,
+      env,
+      timeoutMs: spec.timeout_s * 1000,
+      ...(simulatorUrl && { simulatorUrl }),
+      calibrate: options.calibrate !== false,
+    });
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+    if (judged.calibration) log(`[eval] ${calibrationSummary(judged.calibration)}`);
   }
   return summary;
+}
+
+/** No samples, but every benchmark whose data is not all present reported to `onMissing`. */
+async function inventoryOnly(experiment: Experiment, data: DataContext | undefined, onMissing: (ref: BenchmarkLabel, problem: Error) => void): Promise<Sample[][]> {
+  const context = data ?? { dataDir: experiment.dataDir };
+  for (const ref of experiment.spec.benchmarks) {
+    const selection = { ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) };
+    let inventory: Awaited<ReturnType<Benchmark["inventory"]>>;
+    try {
+      inventory = await getBenchmark(ref.id).inventory(selection, context);
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      onMissing({ benchmark_id: ref.id, subset: ref.subset ?? null }, error);
+      continue;
+    }
+    if (inventory.samples === 0 || inventory.imagesMissing > 0) {
+      const what = inventory.samples === 0 ? "no samples found" : `${inventory.imagesMissing.toLocaleString("en-US")} of ${(inventory.imagesPresent + inventory.imagesMissing).toLocaleString("en-US")} images missing`;
+      onMissing({ benchmark_id: ref.id, subset: ref.subset ?? null }, new Error(`${what}${inventory.howToGet ? ` (${inventory.howToGet})` : ""}`));
+    }
+  }
+  return experiment.spec.benchmarks.map(() => []);
 }
 
 export function judgeSummary(judged: JudgeRunSummary): string {
@@ -183,6 +231,10 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
   const checks = new Map<string, ReturnType<typeof preflight>>();
   for (const model of models) {
     const apiKey = model.apiKeyEnv ? env[model.apiKeyEnv] : undefined;
+    if (model.unconfigured) {
+      unavailable[model.id] = model.unconfigured;
+      continue;
+    }
     if (model.apiKeyEnv && !apiKey) {
       unavailable[model.id] = `the environment variable ${model.apiKeyEnv} (api_key_env) is not set`;
       continue;

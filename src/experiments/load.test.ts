@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { SpecError } from "../errors.ts";
 import { loadExperiment, parseExperiment } from "./load.ts";
 import { experimentJsonSchema } from "./spec.ts";
@@ -76,7 +77,7 @@ describe("experiment specs", () => {
   });
 
   test("cross-field rules: one of base_url/base_urls, unique ids, base names another model, no duplicate benchmark", () => {
-    assert.match(specError(CONTRACT.replace("    base_url: http://127.0.0.1:8000/v1\n", "")).message, /models\[0\]: needs exactly one of base_url, base_urls or simulated/);
+    assert.match(specError(CONTRACT.replace("    base_url: http://127.0.0.1:8000/v1\n", "")).message, /models\[0\]: needs exactly one of base_url, base_urls, base_url_env or simulated/);
     assert.match(specError(CONTRACT.replace("  - id: qwen2.5-vl-7b", "  - id: r1-onevision-7b")).message, /models\[1\]\.id: duplicate model id/);
     assert.match(specError(CONTRACT.replace("base: qwen2.5-vl-7b", "base: qwen2-vl")).message, /models\[0\]\.base: "qwen2-vl" is not another model/);
     assert.match(specError(CONTRACT.replace("benchmarks:\n", "benchmarks:\n  - {id: figstep, subset: tiny}\n")).message, /benchmarks\[1\]: benchmark "figstep" subset "tiny" is listed twice/);
@@ -112,4 +113,15 @@ describe("experiment specs", () => {
     const committed = JSON.parse(await readFile(new URL("../../experiments/experiment.schema.json", import.meta.url), "utf8"));
     assert.deepEqual(committed, experimentJsonSchema(), "regenerate with: npx thinksafe schema > experiments/experiment.schema.json");
   });
+});
+
+test("the shipped paper experiment is valid, names each reasoning model's base, and runs nothing until configured", async () => {
+  const experiment = await loadExperiment(fileURLToPath(new URL("../../experiments/paper.yaml", import.meta.url)), { env: {} });
+  assert.deepEqual(
+    experiment.spec.benchmarks.map((b) => b.id),
+    ["mm-safetybench", "figstep", "jailbreakv", "siuo", "mssbench"],
+  );
+  assert.ok(experiment.models.every((m) => m.unconfigured !== null && !m.simulated), "no endpoint is committed");
+  assert.ok(experiment.models.filter((m) => m.base).length >= 5);
+  assert.deepEqual(Object.keys(experiment.unconfiguredJudges), ["llm-judge"]);
 });

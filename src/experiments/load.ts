@@ -8,6 +8,7 @@ import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
 import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
+import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
 
 export interface ResolvedModel {
@@ -27,6 +28,8 @@ export interface ResolvedModel {
   concurrency: number;
   stream: boolean;
   mode: "online" | "batch";
+  /** Why the model cannot be asked on this machine (its base_url_env is unset); null when it can. */
+  unconfigured: string | null;
 }
 
 export interface Experiment {
@@ -40,10 +43,19 @@ export interface Experiment {
   simulator: SimulatorConfig | null;
   /** The spec's data_dir, resolved against the experiment file's folder; null when not set. */
   dataDir: string | null;
+  /** Judges left out because their base_url_env is unset, with why. */
+  unconfiguredJudges: Record<string, string>;
+  /** The local override file applied (see local.ts), if there was one. */
+  localFile: string | null;
 }
 
-export async function loadExperiment(file: string): Promise<Experiment> {
-  const experiment = await readExperimentFile(file);
+export interface LoadOptions {
+  /** Where base_url_env variables are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<Experiment> {
+  const experiment = await readExperimentFile(file, options);
   const configFile = experiment.spec.simulator?.config;
   if (!configFile || !experiment.simulator) return experiment;
   // The config's content, not its path, identifies the simulated endpoint.
@@ -64,7 +76,7 @@ export function simulatorEndpoint(config: SimulatorConfig): string {
   return `thinksafe-simulator:${sha256(canonicalJson(config)).slice(0, 16)}`;
 }
 
-async function readExperimentFile(file: string): Promise<Experiment> {
+async function readExperimentFile(file: string, options: LoadOptions): Promise<Experiment> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -72,10 +84,16 @@ async function readExperimentFile(file: string): Promise<Experiment> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new SpecError(file, "", code === "ENOENT" ? "file not found" : `cannot read (${code})`, "give the path of an experiment YAML file");
   }
-  return parseExperiment(text, file);
+  return parseExperiment(text, file, { ...options, local: await readLocalOverride(file) });
 }
 
-export function parseExperiment(text: string, file: string): Experiment {
+export interface ParseOptions extends LoadOptions {
+  /** The machine's local override of endpoints and data (local.ts), applied after validation. */
+  local?: LocalOverride | null;
+}
+
+export function parseExperiment(text: string, file: string, options: ParseOptions = {}): Experiment {
+  const env = options.env ?? process.env;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const [yamlError] = doc.errors;
@@ -86,7 +104,9 @@ export function parseExperiment(text: string, file: string): Experiment {
   const lineOf = (path: readonly PropertyKey[]) => nodeLine(doc, lines, path);
   const result = ExperimentSpec.safeParse(doc.toJS() ?? {});
   if (!result.success) throw specErrorFromIssue(file, result.error.issues[0]!, lineOf);
-  const spec = result.data;
+  const declared = result.data;
+  // Identity is what the file declares; endpoints this machine adds are recorded per row instead.
+  const spec = options.local ? applyLocalOverride(declared, options.local, file) : declared;
   spec.models.forEach((model, i) => {
     if (spec.models.findIndex((m) => m.id === model.id) !== i) {
       throw new SpecError(file, `models[${i}].id`, `duplicate model id "${model.id}"`, "every model needs its own id", lineOf(["models", i, "id"]));
@@ -94,10 +114,12 @@ export function parseExperiment(text: string, file: string): Experiment {
   });
   const models = spec.models.map((model, i): ResolvedModel => {
     const at = (field: string) => [`models`, i, field];
-    if ([model.base_url, model.base_urls, model.simulated].filter((v) => v !== undefined).length !== 1) {
-      throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url, base_urls or simulated", "base_url: http://host:port/v1, base_urls: [..] for replicas, or simulated: true", lineOf(["models", i]));
+    if ([model.base_url, model.base_urls, model.base_url_env, model.simulated].filter((v) => v !== undefined).length !== 1) {
+      throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url, base_urls, base_url_env or simulated", "base_url: http://host:port/v1, base_urls: [..] for replicas, base_url_env: VAR_NAME, or simulated: true", lineOf(["models", i]));
     }
-    const baseUrls = (model.base_urls ?? (model.base_url ? [model.base_url] : [])).map((u) => u.replace(/\/+$/, ""));
+    const fromEnv = model.base_url_env === undefined ? null : urlsFromEnv(model.base_url_env, env, file, `models[${i}].base_url_env`);
+    const unconfigured = fromEnv?.length === 0 ? notConfigured(model.base_url_env!, file) : null;
+    const baseUrls = (model.base_urls ?? (model.base_url ? [model.base_url] : fromEnv ?? [])).map((u) => u.replace(/\/+$/, ""));
     if (model.mode === "batch" && baseUrls.length > 1) {
       throw new SpecError(file, `models[${i}].mode`, "batch mode sends to one endpoint, not to replicas", "use base_url, or mode: online", lineOf(at("mode")));
     }
@@ -109,7 +131,7 @@ export function parseExperiment(text: string, file: string): Experiment {
       model: model.model,
       baseUrls,
       simulated: model.simulated === true,
-      endpoint: model.simulated ? simulatorEndpoint(DEFAULT_SIMULATOR_CONFIG) : endpointIdentity(baseUrls).join(" "),
+      endpoint: model.simulated ? simulatorEndpoint(DEFAULT_SIMULATOR_CONFIG) : unconfigured ? "unconfigured" : endpointIdentity(baseUrls).join(" "),
       apiKeyEnv: model.api_key_env ?? null,
       base: model.base ?? null,
       systemPrompt: model.system_prompt ?? spec.system_prompt ?? null,
@@ -118,7 +140,24 @@ export function parseExperiment(text: string, file: string): Experiment {
       concurrency: model.concurrency ?? spec.concurrency,
       stream: model.stream ?? false,
       mode: model.mode ?? "online",
+      unconfigured,
     };
+  });
+  // Endpoint judges whose URL comes from the environment: resolved here, or left out with why.
+  const unconfiguredJudges: Record<string, string> = {};
+  const judges = spec.judges.flatMap((judge, i) => {
+    if (judge.base_url_env === undefined) return [judge];
+    if (judge.base_url !== undefined || judge.simulated) {
+      throw new SpecError(file, `judges[${i}]`, "needs exactly one of base_url, base_url_env or simulated", undefined, lineOf(["judges", i]));
+    }
+    const [url, ...more] = urlsFromEnv(judge.base_url_env, env, file, `judges[${i}].base_url_env`);
+    if (more.length) throw new SpecError(file, `judges[${i}].base_url_env`, `${judge.base_url_env} names ${more.length + 1} URLs; a judge takes one`);
+    if (url === undefined) {
+      unconfiguredJudges[judge.id] = notConfigured(judge.base_url_env, file);
+      return [];
+    }
+    const { base_url_env: _name, ...resolved } = judge;
+    return [{ ...resolved, base_url: url }];
   });
   spec.benchmarks.forEach((b, i) => {
     if (spec.benchmarks.findIndex((o) => o.id === b.id && o.subset === b.subset) !== i) {
@@ -126,13 +165,39 @@ export function parseExperiment(text: string, file: string): Experiment {
     }
   });
   // Not part of what the experiment is: its wording, and where this machine keeps the data.
-  const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = spec;
+  const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = declared;
   const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
     throw new SpecError(file, "simulator", "is set but no model or judge has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
   }
   const dataDir = spec.data_dir === undefined ? null : resolve(dirname(file), spec.data_dir);
-  return { file, id: spec.id, hash: sha256(canonicalJson(identity)), spec, models, simulator, dataDir };
+  return {
+    file,
+    id: spec.id,
+    hash: sha256(canonicalJson(identity)),
+    spec: { ...spec, judges },
+    models,
+    simulator,
+    dataDir,
+    unconfiguredJudges,
+    localFile: options.local?.file ?? null,
+  };
+}
+
+/** The URLs an endpoint variable holds (comma-separated replicas); [] when it is unset or empty. */
+function urlsFromEnv(name: string, env: NodeJS.ProcessEnv, file: string, field: string): string[] {
+  const urls = (env[name] ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  for (const value of urls) {
+    if (!/^https?:\/\/[^\s]+$/.test(value) || !URL.canParse(value)) {
+      // The value itself is not echoed: a URL may carry credentials.
+      throw new SpecError(file, field, `the environment variable ${name} does not hold an http(s) URL`, `set ${name}=http://host:port/v1 (comma-separated for replicas)`);
+    }
+  }
+  return urls;
+}
+
+function notConfigured(name: string, file: string): string {
+  return `not configured: set ${name} to the endpoint's URL (e.g. http://host:8000/v1), or give its base_url in ${localOverridePath(file)}`;
 }
 
 type LineOf = (path: readonly PropertyKey[]) => number | undefined;

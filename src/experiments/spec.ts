@@ -6,6 +6,9 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit");
 
+/** The NAME of an environment variable (never its value: keys and URLs stay out of spec files). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not its value");
+
 const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" });
 
 /** Sampling settings sent with every request (and part of the cache key). */
@@ -25,6 +28,9 @@ export const ModelSpec = z
     model: z.string().min(1).describe("the model name sent to the endpoint"),
     base_url: url.optional().describe("the OpenAI-compatible API root, ending in /v1"),
     base_urls: z.array(url).min(1).optional().describe("replicas of the same model, load-balanced"),
+    base_url_env: envName
+      .optional()
+      .describe("the environment variable holding the endpoint's URL (comma-separated for replicas); unset means not configured on this machine"),
     simulated: z
       .literal(true)
       .optional()
@@ -63,6 +69,7 @@ export const JudgeRef = z
     id: id.describe("refusal-keywords, llm-judge or llama-guard"),
     model: z.string().min(1).optional().describe("endpoint judges: the model name sent to the judge's endpoint"),
     base_url: url.optional().describe("endpoint judges: the judge's OpenAI-compatible API root"),
+    base_url_env: envName.optional().describe("endpoint judges: the environment variable holding the judge's URL"),
     api_key_env: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")

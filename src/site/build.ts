@@ -7,13 +7,24 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
 import { prepareSite, PROJECT_DIR } from "./prepare.ts";
+import { missingCells, readSiteRuns, siteStudy } from "./study.ts";
 
 const DIST = join(PROJECT_DIR, "dist");
 const STAMP = join(DIST, ".thinksafe-build");
 
-async function build(force: boolean): Promise<number> {
+async function build(force: boolean, strict: boolean): Promise<number> {
   const started = performance.now();
   await prepareSite();
+  // The study's experiments run here, once, with their progress on the console; loaders read the result.
+  const runs = await readSiteRuns(await siteStudy());
+  const missing = missingCells(runs);
+  if (missing.length) {
+    console.error(`site: ${missing.length} study cell(s) have no results (the status page lists them)${strict ? ":" : "; --strict makes this an error"}`);
+    if (strict) {
+      for (const line of missing) console.error(`  ${line}`);
+      return 1;
+    }
+  }
   const hash = await inputsHash(PROJECT_DIR, [...SITE_INPUTS, ...LOADER_INPUTS]);
   if (!force && existsSync(join(DIST, "index.html")) && (await readFile(STAMP, "utf8").catch(() => "")) === hash) {
     console.error(`site: dist/ is up to date (${seconds(started)}); \`npm run build -- --force\` rebuilds it`);
@@ -43,4 +54,4 @@ function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
 
-process.exitCode = await build(process.argv.includes("--force"));
+process.exitCode = await build(process.argv.includes("--force"), process.argv.includes("--strict"));

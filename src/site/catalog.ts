@@ -5,10 +5,21 @@ import { AGREEMENT_TABLES } from "../agreement/index.ts";
 
 export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   ...AGREEMENT_TABLES,
+  status:
+    "the reproduction-status matrix: per site experiment (demo: SIMULATED; paper: the study, when its endpoints are configured), model and benchmark: answered, from the cache, partial or missing, with counts and why",
   responses:
-    "SIMULATED: one row per model, benchmark sample and repeat of experiments/demo.yaml, whose models are all served by thinksafe's simulator (is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
+    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
   judgments:
-    "SIMULATED: the demo's responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation",
+    "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
+  safety: "per experiment, model, benchmark, judge and target: n, unsafe count, unsafe rate with Wilson 95% interval, safety rate (is_simulated marks the demo)",
+  degradation:
+    "each reasoning model against its base on paired items: unsafe rates, delta with seeded paired-bootstrap 95% interval, exact McNemar p (is_simulated marks the demo)",
+  safety_by_category: "unsafe rate per benchmark category (is_simulated marks the demo)",
+  safety_by_group: "unsafe rate per benchmark group: jailbreak robustness, safety awareness (is_simulated marks the demo)",
+  degradation_by_group: "mean paired degradation over each benchmark group (is_simulated marks the demo)",
+  thinking_vs_answer:
+    "per model, benchmark and judge: the 2x2 of thinking verdict against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
+  thinking_length: "the answer's unsafe rate by thinking length in words, binned (is_simulated marks the demo)",
 };
 
 export interface CatalogEntry {

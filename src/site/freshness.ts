@@ -21,8 +21,8 @@ export const SITE_INPUTS = ["docs", "observablehq.config.ts", "package.json"] as
 
 export async function inputsHash(projectDir: string, inputs: readonly string[] = LOADER_INPUTS): Promise<string> {
   const hash = createHash("sha256");
-  // Loaders read the user's benchmark data from here; a different folder means different data.
-  hash.update(`THINKSAFE_DATA_DIR=${process.env.THINKSAFE_DATA_DIR ?? ""}\0`);
+  // Loaders read the user's benchmark data and endpoints from the environment.
+  hash.update(`${environmentFingerprint()}\0`);
   for (const input of inputs) {
     for (const file of await listFiles(join(projectDir, input))) {
       const path = relative(projectDir, file);
@@ -31,6 +31,21 @@ export async function inputsHash(projectDir: string, inputs: readonly string[] =
     }
   }
   return hash.digest("hex");
+}
+
+/**
+ * The environment the loaders read: every THINKSAFE_* variable (data folder, endpoint URLs,
+ * --strict) by value, and by presence only when its name says it is a secret, plus whether the
+ * usual API-key variable is set (it decides whether the study's judge can run).
+ */
+export function environmentFingerprint(env: NodeJS.ProcessEnv = process.env): string {
+  const secret = /KEY|TOKEN|SECRET|PASSWORD/;
+  return Object.keys(env)
+    .filter((name) => name.startsWith("THINKSAFE_") && name !== "THINKSAFE_CACHE_DIR")
+    .sort()
+    .map((name) => `${name}=${secret.test(name) ? "(set)" : env[name]}`)
+    .concat(`OPENAI_API_KEY ${env.OPENAI_API_KEY ? "set" : "unset"}`)
+    .join("\n");
 }
 
 /** Deletes Framework's cached loader outputs if any loader input changed; returns whether it did. */

@@ -3,9 +3,9 @@
 import { fileURLToPath } from "node:url";
 import { invalidateStaleData } from "./freshness.ts";
 import { fillNpmCache } from "./npm-cache.ts";
+import { PROJECT_DIR, SITE_ROOT } from "./paths.ts";
 
-export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
-export const SITE_ROOT = `${PROJECT_DIR}docs`;
+export { PROJECT_DIR, SITE_ROOT };
 
 export async function prepareSite(log: (line: string) => void = console.error): Promise<void> {
   const npm = await fillNpmCache(SITE_ROOT, PROJECT_DIR);

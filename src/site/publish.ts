@@ -2,15 +2,16 @@
 // is written to a temporary file first and streamed out only when complete (a failed loader
 // must leave stdout empty and exit non-zero).
 import { createReadStream } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable } from "../agreement/index.ts";
-import { runExperiment } from "../eval/run-experiment.ts";
-import { loadExperiment } from "../experiments/load.ts";
-import type { Database } from "../stats/database.ts";
+import { existsSync } from "node:fs";
+import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
+import { Database, statisticSql, type Cell, type ColumnType } from "../stats/database.ts";
+import { STUDY_TABLES } from "../stats/study.ts";
+import { readSiteRuns, siteStudy, statusRows, type StatusRow } from "./study.ts";
 
 export async function publishParquet(
   db: Database,
@@ -38,21 +39,52 @@ export async function publishAgreementTable(table: AgreementTable): Promise<void
   }
 }
 
-const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
-
 /**
- * An experiment loader's whole job: run experiments/<id>.yaml (answers come from the project's
- * response cache when they can) and print its responses or judgments table. Rows whose request failed are
- * published with their error: the site shows what is missing instead of hiding it.
+ * A study loader's whole job: print one table of the site's study (src/site/study.ts), every site
+ * experiment's rows in order. `status` is the reproduction-status matrix; `responses` and `judgments`
+ * are the runs' own files; the rest are the statistics of src/stats/<table>.sql. Rows whose request
+ * failed are published with their error: the site shows what is missing instead of hiding it.
  */
-export async function publishExperimentTable(id: string, table: "responses" | "judgments"): Promise<void> {
-  const experiment = await loadExperiment(`${PROJECT_DIR}experiments/${id}.yaml`);
-  const outDir = await mkdtemp(join(tmpdir(), "thinksafe-eval-"));
+export async function publishSiteTable(table: SiteTable): Promise<void> {
+  const dir = await siteStudy();
+  const runs = await readSiteRuns(dir);
+  const db = await Database.open();
   try {
-    const log = (line: string) => process.stderr.write(`${line}\n`);
-    await runExperiment(experiment, { outDir, cacheDir: `${PROJECT_DIR}.thinksafe/cache`, log });
-    await pipeline(createReadStream(join(outDir, `${table}.parquet`)), process.stdout, { end: false });
+    const metadata = {
+      "thinksafe.version": packageVersion(),
+      "thinksafe.git_revision": gitRevision(),
+      "thinksafe.table": table,
+      "thinksafe.experiments": runs.map((run) => `${run.experiment_id}@${run.experiment_hash}${run.is_simulated ? " (simulated)" : ""}`).join(","),
+      ...(table in STUDY_TABLES && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
+    };
+    if (table === "status") {
+      await db.createTable("status", STATUS_SCHEMA, statusRows(runs).map((row) => Object.keys(STATUS_SCHEMA).map((c) => row[c as keyof StatusRow] as Cell)));
+      await publishParquet(db, "SELECT * FROM status", metadata);
+      return;
+    }
+    const files = runs.map((run) => join(dir, run.experiment_id, `${table}.parquet`)).filter((file) => existsSync(file));
+    if (files.length === 0) throw new Error(`no experiment of the site has a ${table} table`);
+    // One thread reads the files in order, so the rows keep the experiments' order.
+    const source = `read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ")}], union_by_name = true)`;
+    await publishParquet(db, `SELECT * FROM ${source}`, metadata);
   } finally {
-    await rm(outDir, { recursive: true, force: true });
+    db.close();
   }
 }
+
+export type SiteTable = "status" | "responses" | "judgments" | keyof typeof STUDY_TABLES;
+
+const STATUS_SCHEMA = {
+  experiment_id: "VARCHAR",
+  is_simulated: "BOOLEAN",
+  model_id: "VARCHAR",
+  base_model_id: "VARCHAR",
+  benchmark_id: "VARCHAR",
+  subset: "VARCHAR",
+  status: "VARCHAR",
+  planned: "INTEGER",
+  answered: "INTEGER",
+  from_cache: "INTEGER",
+  errors: "INTEGER",
+  reason: "VARCHAR",
+} as const satisfies Record<keyof StatusRow, ColumnType>;

@@ -1,0 +1,120 @@
+// The study the site publishes: every experiment in SITE_EXPERIMENTS run (from the project's response
+// cache when it can), judged, and its statistics computed, once per set of inputs. The build runs
+// it before Framework does (so --strict can stop the build and progress shows once); each loader
+// then only reads the folder it left. A folder is keyed by the loader inputs' hash, written under a
+// temporary name and renamed into place, so a loader never sees half of one.
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { dataContext } from "../benchmarks/data-dir.ts";
+import type { RunCell } from "../eval/cells.ts";
+import { runExperiment } from "../eval/run-experiment.ts";
+import { loadExperiment, type Experiment } from "../experiments/load.ts";
+import { sha256 } from "../provenance.ts";
+import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
+import { environmentFingerprint, inputsHash } from "./freshness.ts";
+import { PROJECT_DIR } from "./paths.ts";
+
+/** The experiments the site shows, in order: the offline demo, then the study when configured. */
+export const SITE_EXPERIMENTS = ["demo", "paper"] as const;
+export type SiteExperiment = (typeof SITE_EXPERIMENTS)[number];
+
+const STUDY_ROOT = join(PROJECT_DIR, ".thinksafe", "site-study");
+
+export interface SiteRun {
+  experiment_id: SiteExperiment;
+  experiment_hash: string;
+  /** Every model and judge of the experiment is served by the simulator. */
+  is_simulated: boolean;
+  cells: RunCell[];
+  /** Judges left out because their endpoint is not configured, with why. */
+  unconfigured_judges: Record<string, string>;
+}
+
+export interface StatusRow extends RunCell {
+  experiment_id: string;
+  is_simulated: boolean;
+}
+
+/** The folder holding `<experiment>/<table>.parquet` for the current inputs, computing it if needed. */
+export async function siteStudy(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<string> {
+  const key = sha256(`${await inputsHash(PROJECT_DIR)}\n${environmentFingerprint()}`).slice(0, 16);
+  const dir = join(STUDY_ROOT, key);
+  if (existsSync(join(dir, "runs.json"))) return dir;
+  await mkdir(STUDY_ROOT, { recursive: true });
+  const temporary = join(STUDY_ROOT, `.tmp-${process.pid}-${Date.now()}`);
+  try {
+    const runs: SiteRun[] = [];
+    for (const id of SITE_EXPERIMENTS) runs.push(await runSiteExperiment(id, join(temporary, id), log));
+    await writeFile(join(temporary, "runs.json"), `${JSON.stringify(runs, null, 2)}\n`);
+    // Another loader may have finished the same folder first; its content is the same.
+    await rename(temporary, dir).catch((error: NodeJS.ErrnoException) => {
+      if (!existsSync(join(dir, "runs.json"))) throw error;
+    });
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
+  // Folders of earlier inputs are never read again.
+  for (const entry of await readdir(STUDY_ROOT)) {
+    if (entry !== key && !entry.startsWith(".tmp-")) await rm(join(STUDY_ROOT, entry), { recursive: true, force: true });
+  }
+  return dir;
+}
+
+export async function readSiteRuns(dir: string): Promise<SiteRun[]> {
+  return JSON.parse(await readFile(join(dir, "runs.json"), "utf8")) as SiteRun[];
+}
+
+/** The status matrix: every experiment's model × benchmark cells. */
+export function statusRows(runs: readonly SiteRun[]): StatusRow[] {
+  return runs.flatMap((run) => run.cells.map((cell) => ({ experiment_id: run.experiment_id, is_simulated: run.is_simulated, ...cell })));
+}
+
+/** Cells with nothing to show, as lines for --strict's error. */
+export function missingCells(runs: readonly SiteRun[]): string[] {
+  return [
+    ...statusRows(runs)
+      .filter((row) => row.status !== "answered" && row.status !== "cached")
+      .map((row) => `${row.experiment_id}: ${row.model_id} × ${row.benchmark_id}/${row.subset}: ${row.status}: ${row.reason}`),
+    ...runs.flatMap((run) => Object.entries(run.unconfigured_judges).map(([judge, why]) => `${run.experiment_id}: judge ${judge}: ${why}`)),
+  ];
+}
+
+async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line: string) => void): Promise<SiteRun> {
+  const experiment = await loadExperiment(join(PROJECT_DIR, "experiments", `${id}.yaml`));
+  log(`[site] ${id}: ${experiment.models.length} models, ${experiment.spec.benchmarks.length} benchmarks`);
+  await runExperiment(experiment, {
+    outDir,
+    cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),
+    data: dataContext(undefined, experiment.dataDir),
+    missing: "record",
+    log: (line) => log(`[site] ${id}: ${line}`),
+  });
+  const manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cells: RunCell[] };
+  const run: SiteRun = {
+    experiment_id: id,
+    experiment_hash: experiment.hash,
+    is_simulated: isSimulated(experiment),
+    cells: manifest.cells,
+    unconfigured_judges: experiment.unconfiguredJudges,
+  };
+  if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
+  return run;
+}
+
+function isSimulated(experiment: Experiment): boolean {
+  return experiment.models.every((m) => m.simulated) && experiment.spec.judges.every((j) => j.simulated || !j.model);
+}
+
+/** Each study table of the run as `<table>.parquet`, led by experiment_id and is_simulated. */
+async function writeStudyTables(outDir: string, run: SiteRun): Promise<void> {
+  const db = await studyDatabase(outDir);
+  try {
+    for (const table of Object.keys(STUDY_TABLES)) {
+      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      await db.writeParquet(query, join(outDir, `${table}.parquet`));
+    }
+  } finally {
+    db.close();
+  }
+}
