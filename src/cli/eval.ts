@@ -13,6 +13,8 @@ export interface EvalCommandOptions {
   cache?: string;
   dataDir?: string;
   shard?: string;
+  /** False with --no-calibrate. */
+  calibrate?: boolean;
 }
 
 /** Returns the exit code: 0 when every row has an answer, 1 when some failed (rerun to retry them). */
@@ -24,6 +26,7 @@ export async function evalCommand(file: string, options: EvalCommandOptions, log
     data: dataContext(options.dataDir, experiment.dataDir),
     cacheDir: resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache"),
     ...(options.shard && { shard: parseShard(options.shard) }),
+    calibrate: options.calibrate !== false,
     log,
   });
   log(`[eval] wrote ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows) and ${summary.manifestFile}`);

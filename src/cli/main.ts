@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { DataError, SpecError, UsageError } from "../errors.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
-import { judgeRun } from "../eval/judge-run.ts";
+import { calibrationSummary, judgeRun } from "../eval/judge-run.ts";
 import { mergeShards } from "../eval/merge.ts";
 import { judgeSummary } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
@@ -53,6 +53,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
     .option("--shard <i/n>", "run only shard i of n, into DIR/responses.shard-i-of-n.parquet (combine them with thinksafe merge)")
     .option("--data-dir <dir>", "folder with your copies of benchmark data (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
+    .addOption(noCalibrateOption())
     .action(async (file: string, options) => {
       outcome.exitCode = await evalCommand(file, options, io.err);
     });
@@ -63,12 +64,14 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
     .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
     .option("--cache <dir>", "response cache for endpoint judges (default: the run's, from its manifest)")
-    .action(async (runDir: string, options: { experiment?: string; cache?: string }) => {
+    .addOption(noCalibrateOption())
+    .action(async (runDir: string, options: { experiment?: string; cache?: string; calibrate: boolean }) => {
       const manifest = await readManifest(runDir);
       const experiment = await loadExperiment(options.experiment ?? manifestField(manifest, "file", runDir));
       const cacheDir = options.cache ?? (typeof manifest.cache_dir === "string" ? manifest.cache_dir : defaultCacheDir());
-      const judged = await judgeRun(runDir, experiment, { cacheDir });
+      const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+      if (judged.calibration) io.err(`[judge] ${calibrationSummary(judged.calibration)}`);
     });
 
   cli
@@ -85,13 +88,15 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .requiredOption("--out <dir>", "output folder (its own shard files are included)")
     .option("--from <dirs...>", "more folders holding shard files")
     .option("--data-dir <dir>", "folder with your copies of benchmark data, as for eval")
-    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string }) => {
+    .addOption(noCalibrateOption())
+    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string; calibrate: boolean }) => {
       const experiment = await loadExperiment(file);
       const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
       if (experiment.spec.judges.length > 0) {
-        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir() });
+        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
+        if (judged.calibration) io.err(`[merge] ${calibrationSummary(judged.calibration)}`);
       }
       outcome.exitCode = summary.errors ? 1 : 0;
     });
@@ -160,6 +165,11 @@ function manifestField(manifest: Manifest, field: "file", runDir: string): strin
     throw new DataError({ file: join(runDir, "manifest.json"), column: `experiment.${field}` }, "is missing", "give the experiment with --experiment FILE");
   }
   return value;
+}
+
+/** Judging also measures each judge on the shipped human-labelled sets, unless told not to. */
+function noCalibrateOption(): Option {
+  return new Option("--no-calibrate", "don't measure the judges on the human-labelled sets (RUN_DIR/judge_calibration.parquet)");
 }
 
 function defaultCacheDir(): string {

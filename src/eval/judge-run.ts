@@ -2,6 +2,7 @@
 // experiment names, into RUN_DIR/judgments.parquet. Responses whose request failed have nothing to
 // judge and get no rows; a verdict a judge could not reach is `unparsed` or `error`, never "safe".
 import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError, SpecError } from "../errors.ts";
 import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experiments/load.ts";
@@ -9,10 +10,11 @@ import type { JudgeRef } from "../experiments/spec.ts";
 import { refusalKeywords } from "../judges/index.ts";
 import { createLlamaGuardJudge } from "../judges/llama-guard.ts";
 import { createLlmJudge } from "../judges/llm-judge.ts";
+import { calibrationDatabase, calibrationProvenance, calibrationQuery, readHumanSets, type HumanSet, type LoadedHumanSet } from "../judges/calibrate.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
-import { gitRevision, packageVersion } from "../provenance.ts";
+import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
 import { atomically } from "./run-experiment.ts";
 
@@ -28,6 +30,8 @@ export interface JudgeVerdict {
   unsafe: boolean | null;
   score: number | null;
   explanation: string;
+  /** The reply came from thinksafe's simulator (endpoint judges). */
+  simulated?: boolean;
 }
 
 /** A judge as the run sees it: a batch of texts in, one verdict each out. */
@@ -55,6 +59,8 @@ export interface JudgeRunSummary {
   judgmentsFile: string;
   rows: number;
   byJudge: Record<string, { judged: number; unsafe: number; unresolved: number }>;
+  /** RUN_DIR/judge_calibration.parquet and its agreement column, unless calibration was skipped. */
+  calibration?: Calibration;
 }
 
 export interface JudgeRunOptions {
@@ -64,6 +70,10 @@ export interface JudgeRunOptions {
   /** A simulator already serving this experiment; otherwise one is started if a judge is simulated. */
   simulatorUrl?: string;
   timeoutMs?: number;
+  /** Also measure the judges on the human-labelled sets into judge_calibration.parquet (default true). */
+  calibrate?: boolean;
+  /** The human-labelled sets (default: the shipped ones, HUMAN_SETS). */
+  humanSets?: readonly HumanSet[];
 }
 
 export async function judgeRun(runDir: string, experiment: Experiment, options: JudgeRunOptions): Promise<JudgeRunSummary> {
@@ -71,13 +81,16 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
   if (!existsSync(responsesFile)) {
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
+  // Read first: a missing or malformed set stops the run before any judge is asked.
+  const humanSets = options.calibrate === false ? undefined : await readHumanSets(options.humanSets);
   const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);
   const simulator = needsSimulator ? await startSimulator(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG, { port: 0 }) : undefined;
   const cache = new ResponseCache(options.cacheDir);
   try {
     const simulatorUrl = options.simulatorUrl ?? simulator?.url;
     const judges = experiment.spec.judges.map((ref, i) => runJudge(ref, i, experiment, { ...options, cache, ...(simulatorUrl && { simulatorUrl }) }));
-    return await judgeAll(runDir, responsesFile, experiment, judges);
+    const summary = await judgeAll(runDir, responsesFile, experiment, judges);
+    return humanSets ? { ...summary, calibration: await writeCalibration(runDir, experiment, judges, humanSets) } : summary;
   } finally {
     cache.close();
     await simulator?.close();
@@ -87,7 +100,7 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
 const ENDPOINT_JUDGES = { "llm-judge": createLlmJudge, "llama-guard": createLlamaGuardJudge } as const;
 
 /** The judge a spec entry names, checked: local judges take no endpoint, endpoint judges need one. */
-function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: JudgeRunOptions & { cache: ResponseCache }): RunJudge {
+export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: JudgeRunOptions & { cache: ResponseCache }): RunJudge {
   const at = (field: string) => `judges[${i}]${field ? `.${field}` : ""}`;
   const local = LOCAL_JUDGES[ref.id];
   const known = [...Object.keys(LOCAL_JUDGES), ...Object.keys(ENDPOINT_JUDGES)].join(", ");
@@ -120,6 +133,7 @@ function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: Jud
           sampleId: String(r.sample_id),
           prompt: String(r.prompt ?? ""),
           category: (r.category as string | null) ?? null,
+          ...(typeof r.image_description === "string" && { imageDescription: r.image_description }),
           text,
           target,
         })),
@@ -184,6 +198,55 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
       }),
     );
     return { judgmentsFile, rows: rows.length, byJudge };
+  } finally {
+    db.close();
+  }
+}
+
+export interface Calibration {
+  file: string;
+  agreement: Array<{ judge_id: string; human_set_id: string; n: number; agreement: number | null; kappa: number | null }>;
+}
+
+/** One line: each judge's agreement with the human majority, per human-labelled set. */
+export function calibrationSummary({ file, agreement }: Calibration): string {
+  const percent = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(1)}%`);
+  const judges = [...new Set(agreement.map((a) => a.judge_id))].map(
+    (id) => `${id} ${agreement.filter((a) => a.judge_id === id).map((a) => `${percent(a.agreement)} on ${a.human_set_id} (n=${a.n})`).join(", ")}`,
+  );
+  return `agreement with human labels: ${judges.join("; ")} → ${file}`;
+}
+
+/** Measures the judges on the human-labelled sets into RUN_DIR/judge_calibration.parquet and records it in the manifest. */
+async function writeCalibration(runDir: string, experiment: Experiment, judges: RunJudge[], sets: LoadedHumanSet[]): Promise<Calibration> {
+  const file = join(runDir, "judge_calibration.parquet");
+  const db = await calibrationDatabase(judges, sets);
+  try {
+    const query = calibrationQuery(experiment.id);
+    const agreement = (await db.rows(query)).map((r) => ({
+      judge_id: r.judge_id as string,
+      human_set_id: r.human_set_id as string,
+      n: r.n as number,
+      agreement: r.agreement as number | null,
+      kappa: r.kappa as number | null,
+    }));
+    await atomically(file, (temporary) =>
+      db.writeParquet(query, temporary, {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.experiment_id": experiment.id,
+        "thinksafe.experiment_hash": experiment.hash,
+        ...calibrationProvenance(judges, sets),
+      }),
+    );
+    const manifestFile = join(runDir, "manifest.json");
+    if (existsSync(manifestFile)) {
+      const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { outputs?: Record<string, unknown> };
+      const human_sets = Object.fromEntries(sets.map((s) => [s.id, { items: s.items.length, sha256: s.sha256 }]));
+      manifest.outputs = { ...manifest.outputs, "judge_calibration.parquet": { rows: agreement.length, sha256: sha256File(file), human_sets } };
+      await atomically(manifestFile, (temporary) => writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`));
+    }
+    return { file, agreement };
   } finally {
     db.close();
   }
