@@ -14,6 +14,7 @@ import { packageVersion } from "../provenance.ts";
 import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
+import { addFinetuneCommands } from "./finetune.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
 
@@ -148,6 +149,8 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .command("schema")
     .description("Print the JSON Schema of experiment files (for editor completion).")
     .action(() => write(JSON.stringify(experimentJsonSchema(), null, 2)));
+
+  addFinetuneCommands(cli, io, outcome);
 
   return cli;
 }

@@ -1,33 +1,15 @@
-// OpenAI's Batch API over the simulated chat completions: uploaded files, and batches that move
+// OpenAI's Batch API over the simulated chat completions: batches over uploaded files that move
 // validating → in_progress → completed (or failed when the input file is malformed) on timers.
 import { z } from "zod";
 import type { ModelConfig, SimulatorConfig } from "./config.ts";
 import { completionBody, resolveChat } from "./chat.ts";
+import { noSuchFile, unixTime, type FileStore, type JsonOutcome, type StoredFile } from "./files.ts";
 import { apiError, parseJson, type ApiError } from "./http.ts";
 import { sha256, uniformAt } from "./random.ts";
 
+export type { JsonOutcome } from "./files.ts";
+
 const BATCH_ENDPOINT = "/v1/chat/completions";
-
-/** A reply before it is sent: the status and the JSON body. ApiError is one. */
-export interface JsonOutcome {
-  status: number;
-  body: unknown;
-}
-
-interface StoredFile {
-  meta: {
-    id: string;
-    object: "file";
-    bytes: number;
-    created_at: number;
-    filename: string;
-    purpose: string;
-    status: "processed";
-    status_details: null;
-    expires_at: null;
-  };
-  content: Buffer;
-}
 
 type BatchStatus = "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
 
@@ -83,7 +65,6 @@ interface InputLine {
 }
 
 export class BatchApi {
-  private readonly files = new Map<string, StoredFile>();
   private readonly batches = new Map<string, BatchRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 1;
@@ -91,43 +72,15 @@ export class BatchApi {
   constructor(
     private readonly config: SimulatorConfig,
     private readonly models: ReadonlyMap<string, ModelConfig>,
+    private readonly files: FileStore,
   ) {}
-
-  /** `POST /v1/files`: multipart/form-data with `purpose` and `file`. */
-  async uploadFile(contentType: string | undefined, body: Buffer): Promise<JsonOutcome> {
-    if (!contentType?.startsWith("multipart/form-data")) {
-      return apiError(400, "Uploads must be multipart/form-data with the fields purpose and file.");
-    }
-    let form: FormData;
-    try {
-      // undici's Request parses multipart bodies, so the simulator needs no parser of its own.
-      form = await new Request("http://simulator/v1/files", { method: "POST", headers: { "content-type": contentType }, body: new Uint8Array(body) }).formData();
-    } catch (error) {
-      return apiError(400, `Malformed multipart body: ${(error as Error).message}`);
-    }
-    const purpose = form.get("purpose");
-    const file = form.get("file");
-    if (typeof purpose !== "string" || purpose === "") return apiError(400, "Missing form field: purpose.");
-    if (file === null || typeof file === "string") return apiError(400, "Missing form field: file (a file part).");
-    const stored = this.storeFile(file.name || "upload.jsonl", purpose, Buffer.from(await file.arrayBuffer()));
-    return { status: 200, body: stored.meta };
-  }
-
-  getFile(id: string): JsonOutcome {
-    const file = this.files.get(id);
-    return file ? { status: 200, body: file.meta } : noSuchFile(id);
-  }
-
-  getFileContent(id: string): Buffer | ApiError {
-    return this.files.get(id)?.content ?? noSuchFile(id);
-  }
 
   /** `POST /v1/batches` with the parsed JSON body. */
   createBatch(body: unknown): JsonOutcome {
     const parsed = createBatchSchema.safeParse(body);
     if (!parsed.success) return apiError(400, parsed.error.issues.map((issue) => issue.message).join("; "));
     const { input_file_id, endpoint, completion_window, metadata } = parsed.data;
-    const input = this.files.get(input_file_id);
+    const input = this.files.file(input_file_id);
     if (!input) return noSuchFile(input_file_id);
     if (input.meta.purpose !== "batch") return apiError(400, `File ${input_file_id} has purpose "${input.meta.purpose}"; batches need purpose "batch".`);
 
@@ -244,26 +197,7 @@ export class BatchApi {
   }
 
   private storeJsonl(filename: string, purpose: string, lines: string[]): StoredFile {
-    return this.storeFile(filename, purpose, Buffer.from(`${lines.join("\n")}\n`));
-  }
-
-  private storeFile(filename: string, purpose: string, content: Buffer): StoredFile {
-    const file: StoredFile = {
-      meta: {
-        id: `file-sim-${this.newId()}`,
-        object: "file",
-        bytes: content.length,
-        created_at: unixTime(),
-        filename,
-        purpose,
-        status: "processed",
-        status_details: null,
-        expires_at: null,
-      },
-      content,
-    };
-    this.files.set(file.meta.id, file);
-    return file;
+    return this.files.store(filename, purpose, Buffer.from(`${lines.join("\n")}\n`));
   }
 
   private after(ms: number, step: () => void): void {
@@ -304,14 +238,6 @@ function parseInputFile(text: string): { lines: InputLine[]; failures: LineFailu
   return { lines, failures };
 }
 
-function noSuchFile(id: string): ApiError {
-  return apiError(404, `No such File object: ${id}`);
-}
-
 function noSuchBatch(id: string): ApiError {
   return apiError(404, `No such Batch object: ${id}`);
-}
-
-function unixTime(): number {
-  return Math.floor(Date.now() / 1000);
 }

@@ -2,10 +2,13 @@
 // does one sha256 and no logging, so that the simulator is never the bottleneck of a benchmark.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BatchApi, type JsonOutcome } from "./batch.ts";
+import { BatchApi } from "./batch.ts";
 import { completionBody, completionChunks, resolveChat, SIMULATED_CREATED, SYSTEM_FINGERPRINT, type ChatReply } from "./chat.ts";
 import { parseSimulatorConfig, type SimulatorConfig } from "./config.ts";
 import { drawFault, FAULT_KINDS, sendFault, type FaultKind } from "./faults.ts";
+import { FileStore, type JsonOutcome } from "./files.ts";
+import { ServedModels } from "./fine-tuned.ts";
+import { DEFAULT_FINE_TUNING_TIMINGS, FineTuningApi, type FineTuningTimings } from "./fine-tuning.ts";
 import { apiError, parseJson, readBody, sendError, sendJson, SIMULATED_HEADERS } from "./http.ts";
 import { drawLatency, namedRandom } from "./random.ts";
 
@@ -36,13 +39,16 @@ interface Route {
 
 export async function startSimulator(
   config: SimulatorConfig,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; fineTuning?: Partial<FineTuningTimings> } = {},
 ): Promise<RunningSimulator> {
   const checked = parseSimulatorConfig(config, "startSimulator config");
-  const models = new Map(checked.models.map((model) => [model.name, model]));
+  // Fine-tuned `ft:` names of these models resolve to their trained behaviour (fine-tuned.ts).
+  const models = new ServedModels(checked.models.map((model) => [model.name, model]));
   const faultRandom = namedRandom(`${checked.seed}\nfaults`);
   const latencyRandom = namedRandom(`${checked.seed}\nlatency`);
-  const batches = new BatchApi(checked, models);
+  const files = new FileStore();
+  const batches = new BatchApi(checked, models, files);
+  const fineTuning = new FineTuningApi(models, files, { ...DEFAULT_FINE_TUNING_TIMINGS, ...options.fineTuning });
   // Latency waits are plain timers cleared by close(): their handlers then never resume.
   const waits = new Set<NodeJS.Timeout>();
   const sleep = (ms: number) =>
@@ -99,15 +105,16 @@ export async function startSimulator(
       path: /^\/v1\/files$/,
       handle: async (req, res) => {
         const body = await readBody(req);
-        send(res, body ? await batches.uploadFile(req.headers["content-type"], body) : apiError(413, "Upload too large."));
+        send(res, body ? await files.upload(req.headers["content-type"], body) : apiError(413, "Upload too large."));
       },
     },
-    { method: "GET", path: /^\/v1\/files\/([^/]+)$/, handle: (_req, res, id) => send(res, batches.getFile(id)) },
+    { method: "GET", path: /^\/v1\/files$/, handle: (req, res) => send(res, files.list(queryOf(req))) },
+    { method: "GET", path: /^\/v1\/files\/([^/]+)$/, handle: (_req, res, id) => send(res, files.get(id)) },
     {
       method: "GET",
       path: /^\/v1\/files\/([^/]+)\/content$/,
       handle: (_req, res, id) => {
-        const content = batches.getFileContent(id);
+        const content = files.content(id);
         if (!Buffer.isBuffer(content)) return sendError(res, content);
         res.writeHead(200, { ...SIMULATED_HEADERS, "content-type": "application/octet-stream", "content-length": content.length });
         res.end(content);
@@ -116,6 +123,11 @@ export async function startSimulator(
     { method: "POST", path: /^\/v1\/batches$/, handle: (req, res) => jsonBody(req, res, (value) => batches.createBatch(value)) },
     { method: "GET", path: /^\/v1\/batches\/([^/]+)$/, handle: (_req, res, id) => send(res, batches.getBatch(id)) },
     { method: "POST", path: /^\/v1\/batches\/([^/]+)\/cancel$/, handle: (_req, res, id) => send(res, batches.cancelBatch(id)) },
+    { method: "POST", path: /^\/v1\/fine_tuning\/jobs$/, handle: (req, res) => jsonBody(req, res, (value) => fineTuning.createJob(value)) },
+    { method: "GET", path: /^\/v1\/fine_tuning\/jobs$/, handle: (req, res) => send(res, fineTuning.listJobs(queryOf(req))) },
+    { method: "GET", path: /^\/v1\/fine_tuning\/jobs\/([^/]+)$/, handle: (_req, res, id) => send(res, fineTuning.getJob(id)) },
+    { method: "GET", path: /^\/v1\/fine_tuning\/jobs\/([^/]+)\/events$/, handle: (req, res, id) => send(res, fineTuning.listEvents(id, queryOf(req))) },
+    { method: "POST", path: /^\/v1\/fine_tuning\/jobs\/([^/]+)\/cancel$/, handle: (_req, res, id) => send(res, fineTuning.cancelJob(id)) },
   ];
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -160,10 +172,15 @@ export async function startSimulator(
       (closed ??= new Promise<void>((resolve, reject) => {
         for (const timer of waits) clearTimeout(timer);
         batches.close();
+        fineTuning.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       })),
   };
+}
+
+function queryOf(req: IncomingMessage): URLSearchParams {
+  return new URL(req.url ?? "/", "http://simulator").searchParams;
 }
 
 function send(res: ServerResponse, outcome: JsonOutcome): void {
