@@ -11,6 +11,8 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
     "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
   judgments:
     "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
+  judge_calibration:
+    "each judge of the site's experiments measured against the human majority of the human-labelled sets (jailbreakbench: JailbreakBench's 300 responses; harmbench-multimodal: HarmBench's 220 multimodal generations), per experiment, judge version (model, rubric hash, parser version) and set: n, unresolved verdicts, agreement, FPR, FNR (percent) and Cohen's kappa with 95% intervals (SIMULATED where is_simulated = true: the demo's llm-judge and llama-guard are served by thinksafe's simulator)",
   safety: "per experiment, model, benchmark, judge and target: n, unsafe count, unsafe rate with Wilson 95% interval, safety rate (is_simulated marks the demo)",
   degradation:
     "each reasoning model against its base on paired items: unsafe rates, delta with seeded paired-bootstrap 95% interval, exact McNemar p (is_simulated marks the demo)",

@@ -41,9 +41,10 @@ export async function publishAgreementTable(table: AgreementTable): Promise<void
 
 /**
  * A study loader's whole job: print one table of the site's study (src/site/study.ts), every site
- * experiment's rows in order. `status` is the reproduction-status matrix; `responses` and `judgments`
- * are the runs' own files; the rest are the statistics of src/stats/<table>.sql. Rows whose request
- * failed are published with their error: the site shows what is missing instead of hiding it.
+ * experiment's rows in order. `status` is the reproduction-status matrix; `responses`, `judgments`
+ * and `judge_calibration` are the runs' own files; the rest are the statistics of
+ * src/stats/<table>.sql. Rows whose request failed are published with their error: the site shows
+ * what is missing instead of hiding it.
  */
 export async function publishSiteTable(table: SiteTable): Promise<void> {
   const dir = await siteStudy();
@@ -72,7 +73,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
   }
 }
 
-export type SiteTable = "status" | "responses" | "judgments" | keyof typeof STUDY_TABLES;
+export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | keyof typeof STUDY_TABLES;
 
 const STATUS_SCHEMA = {
   experiment_id: "VARCHAR",
