@@ -104,7 +104,8 @@ export async function createFineTune(store: FineTuneStore, options: CreateOption
           training_file: training.ref.upload_id!,
           ...(validation && { validation_file: validation.ref.upload_id! }),
           ...(options.suffix !== undefined && { suffix: options.suffix }),
-          hyperparameters: hyperparameters as OpenAI.FineTuning.JobCreateParams.Hyperparameters,
+          // `method` is the current form; top-level hyperparameters are deprecated.
+          method: { type: "supervised", supervised: { hyperparameters: hyperparameters as OpenAI.FineTuning.SupervisedHyperparameters } },
         })
         .withResponse(),
     );
