@@ -17,6 +17,7 @@ import { evalCommand } from "./eval.ts";
 import { addFinetuneCommands } from "./finetune.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
+import { tisCommand } from "./tis.ts";
 
 export interface Io {
   out: (text: string) => void;
@@ -151,6 +152,8 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .action(() => write(JSON.stringify(experimentJsonSchema(), null, 2)));
 
   addFinetuneCommands(cli, io, outcome);
+
+  tisCommand(cli, io, outcome);
 
   return cli;
 }
