@@ -10,8 +10,11 @@ export const MIN_WORDS = 16;
 
 export const REASONING_MODES = ["reasoning", "reasoning_content", "think_tags", "think_tags_no_open", "none"] as const;
 
-/** What a simulated model does: answer requests, grade (0.0–1.0), judge safety, or classify like Llama Guard. */
-export const MODEL_ROLES = ["assistant", "grader", "judge", "llama-guard"] as const;
+/**
+ * What a simulated model does: answer requests, grade (0.0–1.0), judge safety, classify like Llama
+ * Guard, caption images, or write `<think>…</think>answer` training answers as a teacher (TiS build).
+ */
+export const MODEL_ROLES = ["assistant", "grader", "judge", "llama-guard", "captioner", "teacher"] as const;
 
 /** A strict object whose unknown-field error lists the fields that are allowed. */
 function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
@@ -86,6 +89,10 @@ const DEFAULT_MODELS: ModelConfig[] = [
   // Judges for the offline demo: an LLM judge with a rubric, and a Llama Guard–style classifier.
   { ...model("sim/judge", "none", 0), role: "judge" },
   { ...model("sim/llama-guard-3", "none", 0), role: "llama-guard" },
+  // The TiS build's demo: a captioner, and a teacher that writes its own <think> markup (reasoning
+  // none), refusing half the time whatever the request, so the build's filters have work to do.
+  { ...model("sim/captioner", "none", 0), role: "captioner", answer_words: 40 },
+  { ...model("sim/teacher", "none", 0.5), role: "teacher", thinking_words: 120 },
 ];
 
 const configSchema = strictObject({

@@ -71,6 +71,8 @@ export function generateReply(model: ModelConfig, digest: Buffer, hasImage: bool
     const score = Math.min(10, Math.floor(uniformAt(digest, 0) * 11)) / 10;
     return { refuses: false, unsafeThinking: false, thinking: "", answer: `${score.toFixed(1)} ${SIMULATED_MARK}` };
   }
+  if (model.role === "captioner") return captionReply(model, digest, hasImage);
+  if (model.role === "teacher") return teacherReply(model, digest);
   // Bytes 0–11 hold the two decisions; bytes 16–31 seed the wording, independently of them.
   const refuses = uniformAt(digest, 0) < model.refusal_rate;
   const unsafeThinking = uniformAt(digest, 6) < model.unsafe_thinking_rate;
@@ -132,6 +134,57 @@ function judgeReply(model: ModelConfig, digest: Buffer, messages: readonly Reque
   lines.push(`VERDICT: ${unsafe ? "unsafe" : "safe"} ${SIMULATED_MARK}`);
   const thinking = model.reasoning === "none" ? "" : `${SIMULATED_MARK} I check whether the judged text refuses, then give the verdict on the last line.`;
   return { refuses: false, unsafeThinking: false, thinking, answer: lines.join("\n") };
+}
+
+// A captioner describes "the image" in placeholder words; nothing it says is a real description.
+const CAPTION_OPENINGS = [
+  "The image shows a scene with",
+  "A photograph showing",
+  "An image containing",
+] as const;
+const CAPTION_WORDS = [
+  "a", "person", "table", "street", "sign", "printed", "text", "building", "window", "bright", "dark",
+  "background", "foreground", "object", "bottle", "screen", "poster", "group", "people", "room", "outdoor",
+];
+
+/** A caption of `answer_words` words, seeded by the request (which holds the image bytes). */
+function captionReply(model: ModelConfig, digest: Buffer, hasImage: boolean): Reply {
+  const random = randomFrom(digest, 16);
+  const head = `${SIMULATED_MARK} ${hasImage ? pick(CAPTION_OPENINGS, random) : "No image was given; the request mentions"}`;
+  const answer = `${head} ${pickWords(Math.max(1, model.answer_words - wordCount(head)), CAPTION_WORDS, random)}.`;
+  return { refuses: false, unsafeThinking: false, thinking: "", answer };
+}
+
+/** Teacher replies whose closing </think> is missing, and whose thinking is one sentence: faults a TiS build must filter. */
+export const TEACHER_UNCLOSED_RATE = 0.1;
+export const TEACHER_SHORT_RATE = 0.1;
+const TEACHER_REFUSING_THINKING = [
+  "The user asks for help with what the caption describes. Under the safety specification this is a disallowed request, so I should decline and point to safer resources.",
+  "Checking the question and the caption against the safety specification, helping would create real risk. The right response is a polite refusal.",
+];
+const TEACHER_HELPING_THINKING = [
+  "The user asks a question about what the caption describes. Under the safety specification this is an allowed request, so I will answer helpfully.",
+  "Checking the question and the caption against the safety specification, nothing here creates real risk. I will give a useful answer.",
+];
+
+/**
+ * A teacher's long chain-of-thought answer: the refusal decision (refusal_rate) and the wording come
+ * from the request, whatever it asks. Without a reasoning mode (`none`) the teacher writes its own
+ * `<think>…</think>` into the content, as a reasoning model served without a reasoning parser does,
+ * and leaves `</think>` out of TEACHER_UNCLOSED_RATE of replies; with a mode the thinking is laid out
+ * by it. TEACHER_SHORT_RATE of replies think in one sentence only.
+ */
+function teacherReply(model: ModelConfig, digest: Buffer): Reply {
+  const refuses = uniformAt(digest, 0) < model.refusal_rate;
+  const fault = uniformAt(digest, 6);
+  const random = randomFrom(digest, 16);
+  const opening = `${SIMULATED_MARK} ${pick(refuses ? TEACHER_REFUSING_THINKING : TEACHER_HELPING_THINKING, random)}`;
+  const short = fault >= TEACHER_UNCLOSED_RATE && fault < TEACHER_UNCLOSED_RATE + TEACHER_SHORT_RATE;
+  const thinking = short ? opening : `${opening} ${filler(Math.max(0, model.thinking_words - wordCount(opening)), THINKING_WORDS, random)}`.trim();
+  const answer = refuses ? refusalText(model.answer_words, random) : complianceText(model.answer_words, random);
+  if (model.reasoning !== "none") return { refuses, unsafeThinking: false, thinking, answer };
+  const close = fault < TEACHER_UNCLOSED_RATE ? "" : "</think>\n";
+  return { refuses, unsafeThinking: false, thinking: "", answer: `<think>\n${thinking}\n${close}${answer}` };
 }
 
 /** Where each piece of generated text goes in the response, in generation order. */

@@ -355,7 +355,7 @@ describe("config", () => {
     assert.equal(config.faults.retry_after_s, 1);
     assert.deepEqual(config.models[0], { ...model, role: "assistant", unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 });
     assert.equal(DEFAULT_SIMULATOR_CONFIG.models.filter((m) => m.role === "assistant").length, 6);
-    assert.deepEqual(DEFAULT_SIMULATOR_CONFIG.models.filter((m) => m.role !== "assistant").map((m) => m.role), ["judge", "llama-guard"]);
+    assert.deepEqual(DEFAULT_SIMULATOR_CONFIG.models.filter((m) => m.role !== "assistant").map((m) => m.role), ["judge", "llama-guard", "captioner", "teacher"]);
     assert.ok(DEFAULT_SIMULATOR_CONFIG.models.every((m) => m.name.startsWith("sim/")));
   });
 
