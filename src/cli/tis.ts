@@ -8,11 +8,12 @@ import { TRAINING_SOURCES, type TrainingSource } from "../benchmarks/training-se
 import { UsageError } from "../errors.ts";
 import { baselineInput, EXPORT_FORMATS, exportRecords, releaseInput, writeRecordsParquet, type ExportFormat, type RecordInput, type TisRecord } from "../tis/index.ts";
 import type { Io, Outcome } from "./main.ts";
+import { tisBuildSubcommand } from "./tis-build.ts";
 
 /** Adds one subcommand; `outcome` sets the exit code when a command finishes but partly failed. */
 export type TisSubcommand = (tis: Command, io: Io, outcome: Outcome) => void;
 
-const TIS_SUBCOMMANDS: readonly TisSubcommand[] = [importSubcommand, exportSubcommand];
+const TIS_SUBCOMMANDS: readonly TisSubcommand[] = [importSubcommand, exportSubcommand, tisBuildSubcommand];
 
 /** Adds the `tis` command group and its subcommands to the CLI. */
 export function tisCommand(cli: Command, io: Io, outcome: Outcome): Command {
