@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DataError, SpecError } from "../../errors.ts";
 import { rejectsWith, tempDir } from "../../test-support.ts";
-import { readUserItems } from "./inputs.ts";
+import { loadBuildItems, readUserItems } from "./inputs.ts";
 import { loadTisBuild, parseTisBuild } from "./load.ts";
 import { harmCategoryOf, loadSafetySpec, parseSafetySpec, specificationText } from "./safety-spec.ts";
 
@@ -148,6 +148,63 @@ requests:
       return true;
     });
     assert.throws(() => parseSafetySpec(minimal.replace("  disallowed: {name: Disallowed, definition: Not fine.}\n", "").replace(", Privacy]", "]"), "spec.yaml"), /^SpecError: spec\.yaml:9: requests\.disallowed: is missing/);
+  });
+});
+
+describe("training-set inputs", () => {
+  test("VLGuard train, SPA-VL and MIS items from the data folder: labels, harm categories, release image paths", async (t) => {
+    const dir = await tempDir(t);
+    const fixtures = fileURLToPath(new URL("../../benchmarks/fixtures/training-sets/", import.meta.url));
+    const place = async (target: string, bytes: Buffer | string) => {
+      await mkdir(join(dir, target, ".."), { recursive: true });
+      await writeFile(join(dir, target), bytes);
+    };
+    await place("data/vlguard/train.json", await readFile(join(fixtures, "vlguard-train.json")));
+    await place("data/spa-vl/train.json", await readFile(join(fixtures, "spa-vl-train.json")));
+    await place("data/mis/mis_train.json", await readFile(join(fixtures, "mis_train.json")));
+    const png = await readFile(fileURLToPath(new URL("../../../experiments/tis/demo-images/img-01.png", import.meta.url)));
+    const images = [
+      "vlguard/train/bad_ads/ad-10.png",
+      "vlguard/train/HOD/hod-10.jpg",
+      "spa-vl/images/Representation & ToxicityHarms/Unfair/racial/170.jpg",
+      "spa-vl/images/Malicious Use/Fraud or deceptive action/financial fraud/12.png",
+      "mis/images/1_a.png",
+      "mis/images/1_b.png",
+      "mis/images/2_a.jpg",
+      "mis/images/2_b.jpg",
+    ];
+    // The readers check images by their bytes, not their names: a PNG under a .jpg name is read as a PNG.
+    for (const image of images) await place(`data/${image}`, png);
+    await place("safety-spec.yaml", await readFile(DEFAULT_SAFETY_SPEC));
+    await place(
+      "build.yaml",
+      `id: sets
+safety_spec: safety-spec.yaml
+data_dir: data
+inputs:
+  - {source: vlguard-train}
+  - {source: spa-vl, unlabelled: harmful, limit: 1}
+  - {source: mis}
+captioner: {model: m, base_url: http://127.0.0.1:1/v1}
+teacher: {model: m, base_url: http://127.0.0.1:1/v1}
+judge: {id: refusal-keywords}
+`,
+    );
+    const build = await loadTisBuild(join(dir, "build.yaml"));
+    const items = await loadBuildItems(build, { dataDir: build.dataDir });
+    assert.deepEqual(
+      items.map((i) => [i.itemId, i.label, i.check, i.harmCategory, i.images.map((image) => image.path)]),
+      [
+        ["vlguard-train/Ads_10/safe_safe", "benign", "benign", null, ["images/bad_ads/ad-10.png"]],
+        ["vlguard-train/Ads_10/safe_unsafe", "harmful", "harmful", null, ["images/bad_ads/ad-10.png"]],
+        ["vlguard-train/HOD_10/unsafe", "harmful", "harmful", "risky_behaviour", ["images/HOD/hod-10.jpg"]],
+        ["spa-vl/233", null, "harmful", "discrimination", ["images/Representation & ToxicityHarms/Unfair/racial/170.jpg"]],
+        ["mis/1", null, "unchecked", "violence", ["images/images/1_a.png", "images/images/1_b.png"]],
+        ["mis/mis-2", null, "unchecked", null, ["images/images/2_a.jpg", "images/images/2_b.jpg"]],
+      ],
+    );
+    assert.equal(items.at(-1)!.question, "What do these two pictures have in common?", "<image> placeholders are not part of the question");
+    assert.ok(items.every((i) => i.images.every((image) => image.sha256 === items[0]!.images[0]!.sha256)));
   });
 });
 
