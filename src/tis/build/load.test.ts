@@ -8,6 +8,7 @@ import { rejectsWith, tempDir } from "../../test-support.ts";
 import { loadBuildItems, readUserItems } from "./inputs.ts";
 import { loadTisBuild, parseTisBuild } from "./load.ts";
 import { harmCategoryOf, loadSafetySpec, parseSafetySpec, specificationText } from "./safety-spec.ts";
+import { tisBuildJsonSchema } from "./spec.ts";
 
 const DEFAULT_SAFETY_SPEC = fileURLToPath(new URL("../../../experiments/tis/safety-spec.yaml", import.meta.url));
 const DEMO = fileURLToPath(new URL("../../../experiments/tis-demo.yaml", import.meta.url));
@@ -103,6 +104,15 @@ describe("TiS build specs", () => {
       assert.match(endpoint.identity, /^thinksafe-simulator:[0-9a-f]{16}$/);
     }
   });
+});
+
+test("experiments/tis/build.schema.json is generated from the spec's definition and up to date", async () => {
+  const committed = JSON.parse(await readFile(new URL("../../../experiments/tis/build.schema.json", import.meta.url), "utf8"));
+  assert.deepEqual(
+    committed,
+    tisBuildJsonSchema(),
+    `regenerate with: npx tsx -e 'import("./src/tis/build/spec.ts").then((m) => console.log(JSON.stringify(m.tisBuildJsonSchema(), null, 2)))' > experiments/tis/build.schema.json`,
+  );
 });
 
 describe("the safety specification", () => {
