@@ -5,6 +5,16 @@ export default {
   output: "dist",
   pages: [
     // The home page (docs/index.md) is implicit.
+    {
+      name: "The study",
+      pages: [
+        { name: "Overview and Table 1", path: "/study" },
+        { name: "Degradation", path: "/degradation" },
+        { name: "Thinking vs. answer", path: "/thinking" },
+        { name: "Sample browser", path: "/samples" },
+        { name: "Reproduction status", path: "/status" },
+      ],
+    },
     { name: "Judges vs. humans", path: "/judges-vs-humans" },
     { name: "Benchmarks", path: "/benchmarks" },
     { name: "SQL explorer", path: "/explore" },

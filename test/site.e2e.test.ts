@@ -2,7 +2,8 @@
 // page in headless chromium, failing on any script error, failed or external request, console
 // error or Framework error cell.
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
@@ -19,6 +20,7 @@ import {
   type TestBrowser,
 } from "./browser.ts";
 import { catalog } from "../src/site/catalog.ts";
+import { Database } from "../src/stats/database.ts";
 import { BENCHMARKS } from "../src/benchmarks/index.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -73,6 +75,60 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.equal(await first.getAttribute("aria-pressed"), "true");
     await page.waitForFunction(() => getComputedStyle(document.querySelector("#figstep-gallery .blurred-image img")!).filter === "none");
     assert.match(await images.nth(1).evaluate((el) => getComputedStyle(el).filter), /blur\(/, "only the clicked image is revealed");
+  },
+  "/study": async (page) => {
+    await page.locator("#table1 table.table1").waitFor();
+    await page.locator("#overview-figure svg").first().waitFor();
+    assert.match(await page.locator("#study-banner").innerText(), /Simulated data/, "the demo is labelled simulated");
+    assert.match(await page.locator("#key-finding").innerText(), /answers unsafely more often than its base in \d+ of 3 model × benchmark comparisons/);
+    // Table 1: a block per base model (its row, then each reasoning model and its Δ row).
+    assert.equal(await page.locator("#table1 tbody").count(), 3, "three reasoning/base pairs");
+    assert.equal(await page.locator("#table1 tr.delta-row").count(), 3);
+    const table = await page.locator("#table1").innerText();
+    assert.match(table, /Jailbreak robustness/);
+    assert.match(table, /FigStep/);
+    assert.match(table, /[+−±]\d+\.\d\*?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]/, "a Δ with its interval");
+    assert.equal(await page.locator("#overview-figure svg circle, #overview-figure svg [aria-label=dot] circle").count() >= 3, true, "a dot per reasoning model");
+    await page.locator("#judge-calibration table").waitFor();
+    assert.match(await page.locator("#judge-calibration").innerText(), /jailbreakbench/);
+  },
+  "/degradation": async (page) => {
+    await page.locator("#degradation-figure svg").first().waitFor();
+    assert.match(await page.locator("#degradation-banner").innerText(), /Simulated data/);
+    assert.match(await page.locator("#degradation-figure").innerText(), /SIMULATED/, "the chart itself says simulated");
+    await page.locator("#category-figure svg").first().waitFor();
+  },
+  "/thinking": async (page) => {
+    await page.locator("#thinking-vs-answer-figure svg").first().waitFor();
+    await page.locator("#thinking-length-figure svg").first().waitFor();
+    assert.match(await page.locator("#thinking-banner").innerText(), /Simulated data/);
+    assert.match(await page.locator("#thinking-vs-answer-figure").innerText(), /self-correction/);
+    assert.match(await page.locator("#thinking-length-figure").innerText(), /SIMULATED/);
+  },
+  "/samples": async (page) => {
+    await page.locator("#sample-detail article.sample-view").waitFor();
+    const detail = page.locator("#sample-detail");
+    assert.match(await detail.innerText(), /Simulated: this text was written by thinksafe's simulator/);
+    assert.ok((await detail.locator("table.verdicts tbody tr").count()) >= 3, "every judge's verdict on the answer (and thinking)");
+    // The image starts blurred and a click reveals it.
+    const image = detail.locator(".sample-images .blurred-image").first();
+    assert.match(await image.locator("img").evaluate((el) => getComputedStyle(el).filter), /blur\(/);
+    await image.click();
+    assert.equal(await image.getAttribute("aria-pressed"), "true");
+    // Filters narrow the list: one model, answers the judge calls unsafe.
+    const before = await page.getByText(/of 300 responses match/).innerText();
+    await page.locator("#sample-filters select").nth(1).selectOption("r1-onevision-7b");
+    await page.getByText(/^50 of 300 responses match/).waitFor();
+    assert.notEqual(before, "50 of 300 responses match.");
+  },
+  "/status": async (page) => {
+    await page.locator("main svg").nth(1).waitFor();
+    for (const details of await page.locator("details.status-reasons:not([open]) summary").all()) await details.click();
+    const text = await page.locator("main").innerText();
+    assert.match(text, /demo \(simulated\): 6 of 6 cells have results/);
+    assert.match(text, /paper: 0 of 70 cells have results/);
+    assert.match(text, /not configured: set THINKSAFE_URL_/);
+    assert.match(text, /benchmark data missing/);
   },
   "/explore": async (page) => {
     await page.locator("#table-list details").nth(catalog().length - 1).waitFor();
@@ -148,6 +204,41 @@ test("every page loads without errors", { timeout: 300_000 }, async (t) => {
   }
   for (const path of pages) {
     await t.test(path, () => checkPage(path));
+  }
+});
+
+test("the sample browser shows model output containing markup as text and executes nothing", { timeout: 120_000 }, async (t) => {
+  const payload = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
+  // The built responses, every answer and thinking replaced by markup, served instead of the real file.
+  const dir = await mkdtemp(join(tmpdir(), "thinksafe-xss-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const built = (await readdir(join(PROJECT_DIR, "dist/_file/data"))).find((f) => /^responses\.[0-9a-f]+\.parquet$/.test(f))!;
+  const hostile = join(dir, "responses.parquet");
+  const db = await Database.open();
+  try {
+    const quoted = payload.replaceAll("'", "''");
+    await db.connection.run(
+      `COPY (SELECT * REPLACE ('${quoted}' || coalesce(answer, '') AS answer, CASE WHEN thinking IS NOT NULL THEN '${quoted}' || thinking END AS thinking)
+        FROM read_parquet('${join(PROJECT_DIR, "dist/_file/data", built)}')) TO '${hostile}' (FORMAT parquet)`,
+    );
+  } finally {
+    db.close();
+  }
+  const page = await browser.newPage();
+  try {
+    const watch = await watchPage(page, server.url);
+    await page.route(`**/_file/data/${built}`, (route) => route.fulfill({ path: hostile, contentType: "application/octet-stream" }));
+    await page.goto(`${server.url}/samples`, { waitUntil: "networkidle" });
+    await page.locator("#sample-detail article.sample-view").waitFor();
+    const answer = page.locator("#sample-detail .answer-text");
+    assert.ok((await answer.innerText()).startsWith(payload), "the answer is shown as the text it is");
+    assert.ok((await page.locator("#sample-detail .thinking-text").innerText()).startsWith(payload), "so is the thinking");
+    assert.equal(await page.locator("#sample-detail script, #sample-detail b, #sample-detail img[src=x], #sample-list img[src=x], #sample-list script").count(), 0, "no element made from the text");
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
+    await assertNoProblems("/samples (hostile answers)", page, watch);
+  } finally {
+    await page.close();
   }
 });
 

@@ -34,6 +34,8 @@ export interface EvalOptions {
    * recorded in the manifest's cells with why, as unconfigured endpoints are (the site build).
    */
   missing?: "fail" | "record";
+  /** Sees the loaded samples (e.g. the site keeps thumbnails of their images). */
+  onSamples?: (samples: readonly Sample[][]) => void | Promise<void>;
   /** Measure the judges on the human-labelled sets too (judge_calibration.parquet; default true). */
   calibrate?: boolean;
   log?: (line: string) => void;
@@ -79,6 +81,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   // it is cheap, loading it (rendering images) is not.
   const nobodyToAsk = recording && endpoints.length === 0;
   const samples = nobodyToAsk ? await inventoryOnly(experiment, options.data, onMissing!) : await loadSamples(experiment, options.data, onMissing);
+  await options.onSamples?.(samples);
   const planned = planRows(experiment, samples, options.shard);
   for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);
 

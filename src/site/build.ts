@@ -7,7 +7,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
 import { prepareSite, PROJECT_DIR } from "./prepare.ts";
-import { missingCells, readSiteRuns, siteStudy } from "./study.ts";
+import { missingCells, readSiteRuns, STUDY_DIR_VARIABLE } from "./study-files.ts";
+import { siteStudy } from "./study.ts";
 
 const DIST = join(PROJECT_DIR, "dist");
 const STAMP = join(DIST, ".thinksafe-build");
@@ -16,7 +17,9 @@ async function build(force: boolean, strict: boolean): Promise<number> {
   const started = performance.now();
   await prepareSite();
   // The study's experiments run here, once, with their progress on the console; loaders read the result.
-  const runs = await readSiteRuns(await siteStudy());
+  const studyDir = await siteStudy();
+  process.env[STUDY_DIR_VARIABLE] = studyDir;
+  const runs = await readSiteRuns(studyDir);
   const missing = missingCells(runs);
   if (missing.length) {
     console.error(`site: ${missing.length} study cell(s) have no results (the status page lists them)${strict ? ":" : "; --strict makes this an error"}`);

@@ -41,7 +41,8 @@ export async function inputsHash(projectDir: string, inputs: readonly string[] =
 export function environmentFingerprint(env: NodeJS.ProcessEnv = process.env): string {
   const secret = /KEY|TOKEN|SECRET|PASSWORD/;
   return Object.keys(env)
-    .filter((name) => name.startsWith("THINKSAFE_") && name !== "THINKSAFE_CACHE_DIR")
+    // THINKSAFE_SITE_STUDY is the build's own hand-off to its loaders (src/site/study.ts), not an input.
+    .filter((name) => name.startsWith("THINKSAFE_") && name !== "THINKSAFE_CACHE_DIR" && name !== "THINKSAFE_SITE_STUDY")
     .sort()
     .map((name) => `${name}=${secret.test(name) ? "(set)" : env[name]}`)
     .concat(`OPENAI_API_KEY ${env.OPENAI_API_KEY ? "set" : "unset"}`)

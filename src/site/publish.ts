@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
 import { Database, statisticSql, type Cell, type ColumnType } from "../stats/database.ts";
 import { STUDY_TABLES } from "../stats/study.ts";
-import { readSiteRuns, siteStudy, statusRows, type StatusRow } from "./study.ts";
+import { handedStudyDir, readSiteRuns, statusRows, type StatusRow } from "./study-files.ts";
 
 export async function publishParquet(
   db: Database,
@@ -47,7 +47,7 @@ export async function publishAgreementTable(table: AgreementTable): Promise<void
  * what is missing instead of hiding it.
  */
 export async function publishSiteTable(table: SiteTable): Promise<void> {
-  const dir = await siteStudy();
+  const dir = handedStudyDir() ?? (await (await import("./study.ts")).siteStudy());
   const runs = await readSiteRuns(dir);
   const db = await Database.open();
   try {

@@ -10,34 +10,26 @@ import { dataContext } from "../benchmarks/data-dir.ts";
 import type { RunCell } from "../eval/cells.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment, type Experiment } from "../experiments/load.ts";
+import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { environmentFingerprint, inputsHash } from "./freshness.ts";
+import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
 import { PROJECT_DIR } from "./paths.ts";
 
 /** The experiments the site shows, in order: the offline demo, then the study when configured. */
-export const SITE_EXPERIMENTS = ["demo", "paper"] as const;
-export type SiteExperiment = (typeof SITE_EXPERIMENTS)[number];
+export const SITE_EXPERIMENTS: readonly SiteExperiment[] = ["demo", "paper"];
+
+/** Longest side of the sample browser's images: enough to read a typographic attack. */
+const THUMBNAIL_SIDE = 384;
 
 const STUDY_ROOT = join(PROJECT_DIR, ".thinksafe", "site-study");
 
-export interface SiteRun {
-  experiment_id: SiteExperiment;
-  experiment_hash: string;
-  /** Every model and judge of the experiment is served by the simulator. */
-  is_simulated: boolean;
-  cells: RunCell[];
-  /** Judges left out because their endpoint is not configured, with why. */
-  unconfigured_judges: Record<string, string>;
-}
-
-export interface StatusRow extends RunCell {
-  experiment_id: string;
-  is_simulated: boolean;
-}
-
 /** The folder holding `<experiment>/<table>.parquet` for the current inputs, computing it if needed. */
 export async function siteStudy(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<string> {
+  // `npm run build` computes it before Framework starts and hands the folder to every loader.
+  const handed = handedStudyDir();
+  if (handed) return handed;
   const key = sha256(`${await inputsHash(PROJECT_DIR)}\n${environmentFingerprint()}`).slice(0, 16);
   const dir = join(STUDY_ROOT, key);
   if (existsSync(join(dir, "runs.json"))) return dir;
@@ -61,35 +53,25 @@ export async function siteStudy(log: (line: string) => void = (line) => process.
   return dir;
 }
 
-export async function readSiteRuns(dir: string): Promise<SiteRun[]> {
-  return JSON.parse(await readFile(join(dir, "runs.json"), "utf8")) as SiteRun[];
-}
-
-/** The status matrix: every experiment's model × benchmark cells. */
-export function statusRows(runs: readonly SiteRun[]): StatusRow[] {
-  return runs.flatMap((run) => run.cells.map((cell) => ({ experiment_id: run.experiment_id, is_simulated: run.is_simulated, ...cell })));
-}
-
-/** Cells with nothing to show, as lines for --strict's error. */
-export function missingCells(runs: readonly SiteRun[]): string[] {
-  return [
-    ...statusRows(runs)
-      .filter((row) => row.status !== "answered" && row.status !== "cached")
-      .map((row) => `${row.experiment_id}: ${row.model_id} × ${row.benchmark_id}/${row.subset}: ${row.status}: ${row.reason}`),
-    ...runs.flatMap((run) => Object.entries(run.unconfigured_judges).map(([judge, why]) => `${run.experiment_id}: judge ${judge}: ${why}`)),
-  ];
-}
-
 async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line: string) => void): Promise<SiteRun> {
   const experiment = await loadExperiment(join(PROJECT_DIR, "experiments", `${id}.yaml`));
   log(`[site] ${id}: ${experiment.models.length} models, ${experiment.spec.benchmarks.length} benchmarks`);
+  const thumbnails = new Map<string, string>();
   await runExperiment(experiment, {
     outDir,
+    onSamples: async (samples) => {
+      for (const image of samples.flat().flatMap((sample) => sample.images)) {
+        if (!thumbnails.has(image.sha256)) thumbnails.set(image.sha256, (await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE })).dataUri);
+      }
+    },
     cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),
     data: dataContext(undefined, experiment.dataDir),
     missing: "record",
     log: (line) => log(`[site] ${id}: ${line}`),
   });
+  // Keyed by the sha256 responses.image_sha256 lists, sorted so the file's bytes are stable.
+  const images = Object.fromEntries([...thumbnails].sort(([a], [b]) => (a < b ? -1 : 1)));
+  await writeFile(join(outDir, "images.json"), JSON.stringify(images));
   const manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cells: RunCell[] };
   const run: SiteRun = {
     experiment_id: id,
