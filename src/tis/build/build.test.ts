@@ -171,6 +171,39 @@ filters: {thinking_words: {min: 40, max: 2000}, dedup: {enabled: false}}
     });
   });
 
+  test("a failed request is a dropped row that names the failure, and a rerun asks only the failed ones again", async (t) => {
+    const dir = await tempDir(t);
+    const faults = { rate_429: 0, retry_after_s: 0, rate_500: 0.4, rate_reset: 0, rate_hang: 0, rate_non_json: 0, rate_batch_line_error: 0 };
+    const sim = await startSimulator({ ...DEFAULT_SIMULATOR_CONFIG, latency_ms: { distribution: "fixed", mean: 1 }, faults } as SimulatorConfig);
+    t.after(() => sim.close());
+    await writeFile(join(dir, "a.png"), await readFile(join(ROOT, "experiments/tis/demo-images/img-02.png")));
+    const items = Array.from({ length: 16 }, (_, i) => ({ id: i, image: "a.png", question: `Question ${i}?`, label: "benign", caption: `Card ${i}.` }));
+    await writeFile(join(dir, "items.json"), JSON.stringify(items));
+    const spec = (attempts: number) => `id: faults
+safety_spec: ${join(ROOT, "experiments/tis/safety-spec.yaml")}
+inputs: [{source: file, path: items.json}]
+captioner: {given: true}
+teacher: {model: sim/teacher, base_url: ${sim.url}}
+judge: {id: refusal-keywords}
+max_attempts: ${attempts}
+`;
+    await writeFile(join(dir, "build.yaml"), spec(1));
+    const options = { outDir: join(dir, "out"), cacheDir: join(dir, "cache"), log: () => {} };
+    const first = await buildTis(await loadTisBuild(join(dir, "build.yaml")), options);
+    assert.ok(first.errors > 0 && first.errors < 16, `${first.errors} of 16 failed`);
+    const failed = (await rows(join(dir, "out", "filtered.parquet"))).filter((r) => r.drop_reason === "teacher_error");
+    assert.equal(failed.length, first.errors);
+    assert.ok(failed.every((r) => /^the teacher's request failed: http_500: .*\(rerun to retry\)$/.test(String(r.drop_detail))), String(failed[0]?.drop_detail));
+    const answers = await rows(join(dir, "out", "answers.parquet"));
+    assert.equal(answers.filter((r) => r.error !== null && r.error_kind === "http_500").length, first.errors);
+
+    await writeFile(join(dir, "build.yaml"), spec(20)); // retries are not part of what an answer is
+    const second = await buildTis(await loadTisBuild(join(dir, "build.yaml")), options);
+    assert.equal(second.errors, 0);
+    assert.deepEqual(second.answers, { requests: 16, fromCache: 16 - first.errors, errors: 0 });
+    assert.ok((await rows(join(dir, "out", "filtered.parquet"))).every((r) => r.drop_reason !== "teacher_error"));
+  });
+
   test("a build killed with SIGKILL resumes asking only what was not answered, and never records the key", async (t) => {
     const dir = await tempDir(t);
     // The teacher is slow and two at a time, so the kill lands in the middle of its stage.

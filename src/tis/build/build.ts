@@ -78,10 +78,11 @@ export async function buildTis(build: TisBuild, options: TisBuildOptions): Promi
   }
 }
 
-/** A caption as later stages see it: null when the captioner's request failed. */
+/** A caption as later stages see it: text null when the captioner's request failed or its reply was empty. */
 interface Caption {
   text: string | null;
   simulated: boolean | null;
+  error: string | null;
 }
 
 interface Answer {
@@ -252,7 +253,8 @@ async function captionStage(items: readonly BuildItem[], captioner: Stage | null
   const rows = items.map((item, i): Cell[] => {
     const result = stage?.results[i];
     const text = !captioner ? item.givenCaption : result?.ok ? result.response.content?.trim() || null : null;
-    captions.set(item.itemId, { text, simulated: result?.ok ? result.response.simulated : null });
+    const error = text !== null ? null : result && !result.ok ? `the captioner's request failed: ${result.errorKind}: ${result.error} (rerun to retry)` : "the captioner's reply was empty";
+    captions.set(item.itemId, { text, simulated: result?.ok ? result.response.simulated : null, error });
     return row(CAPTIONS_SCHEMA, {
       item_id: item.itemId,
       images: JSON.stringify(item.images.map((image) => image.path)),
@@ -305,7 +307,7 @@ async function teacherStage(
 /** Caption and teacher failures, truncation, tags and thinking length: every check before the judge. */
 function earlyChecks(caption: Caption, answer: Answer | undefined, bounds: { min: number; max: number }): EarlyCheck {
   const none = { thinking: null, answer: null };
-  if (caption.text === null || !answer) return { drop: { reason: "caption_error", detail: "no caption: the captioner's request failed (rerun to retry)" }, ...none };
+  if (caption.text === null || !answer) return { drop: { reason: "caption_error", detail: caption.error ?? "no caption" }, ...none };
   if (answer.text === null) return { drop: { reason: "teacher_error", detail: `the teacher's request failed: ${answer.error} (rerun to retry)` }, ...none };
   const parsed = parseThinkAnswer(answer.text);
   const split = parsed.ok ? { thinking: parsed.thinking, answer: parsed.answer } : none;
