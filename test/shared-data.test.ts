@@ -33,7 +33,9 @@ describe("shipped data is upstream's, byte for byte", () => {
     ["datasets/siuo/siuo_gen.json", "siuo/siuo_gen.json"],
     ["datasets/siuo/siuo_mcqa.json", "siuo/siuo_mcqa.json"],
     ["datasets/vlguard/test.json", "vlguard/test.json"],
-    ["src/models/fixtures/tis_sample.json", "think-in-safety/tis_sample.json"],
+    ["datasets/think-in-safety/tis_sample.json", "think-in-safety/tis_sample.json"],
+    ["datasets/think-in-safety/LICENSE", "think-in-safety/LICENSE"],
+    ["datasets/harmbench/multimodal_val_labels.jsonl", "harmbench/multimodal_val_labels.jsonl"],
   ];
   for (const [shipped, shared] of pairs) {
     test(shipped, async (t) => {

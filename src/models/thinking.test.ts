@@ -236,7 +236,7 @@ describe("splitThinking: the Think-in-Safety sample", () => {
     images: string[];
   }
   const records = JSON.parse(
-    readFileSync(new URL("./fixtures/tis_sample.json", import.meta.url), "utf8"),
+    readFileSync(new URL("../../datasets/think-in-safety/tis_sample.json", import.meta.url), "utf8"),
   ) as TisRecord[];
 
   test("the fixture holds the 8 transcribed records", () => {
