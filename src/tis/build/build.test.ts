@@ -174,20 +174,21 @@ filters: {thinking_words: {min: 40, max: 2000}, dedup: {enabled: false}}
   test("a failed request is a dropped row that names the failure, and a rerun asks only the failed ones again", async (t) => {
     const dir = await tempDir(t);
     const faults = { rate_429: 0, retry_after_s: 0, rate_500: 0.4, rate_reset: 0, rate_hang: 0, rate_non_json: 0, rate_batch_line_error: 0 };
-    const sim = await startSimulator({ ...DEFAULT_SIMULATOR_CONFIG, latency_ms: { distribution: "fixed", mean: 1 }, faults } as SimulatorConfig);
+    const config = { ...DEFAULT_SIMULATOR_CONFIG, latency_ms: { distribution: "fixed", mean: 1 }, faults } as SimulatorConfig;
+    let sim = await startSimulator(config);
     t.after(() => sim.close());
     await writeFile(join(dir, "a.png"), await readFile(join(ROOT, "experiments/tis/demo-images/img-02.png")));
     const items = Array.from({ length: 16 }, (_, i) => ({ id: i, image: "a.png", question: `Question ${i}?`, label: "benign", caption: `Card ${i}.` }));
     await writeFile(join(dir, "items.json"), JSON.stringify(items));
-    const spec = (attempts: number) => `id: faults
+    const spec = () => `id: faults
 safety_spec: ${join(ROOT, "experiments/tis/safety-spec.yaml")}
 inputs: [{source: file, path: items.json}]
 captioner: {given: true}
 teacher: {model: sim/teacher, base_url: ${sim.url}}
 judge: {id: refusal-keywords}
-max_attempts: ${attempts}
+max_attempts: 1
 `;
-    await writeFile(join(dir, "build.yaml"), spec(1));
+    await writeFile(join(dir, "build.yaml"), spec());
     const options = { outDir: join(dir, "out"), cacheDir: join(dir, "cache"), log: () => {} };
     const first = await buildTis(await loadTisBuild(join(dir, "build.yaml")), options);
     assert.ok(first.errors > 0 && first.errors < 16, `${first.errors} of 16 failed`);
@@ -197,7 +198,9 @@ max_attempts: ${attempts}
     const answers = await rows(join(dir, "out", "answers.parquet"));
     assert.equal(answers.filter((r) => r.error !== null && r.error_kind === "http_500").length, first.errors);
 
-    await writeFile(join(dir, "build.yaml"), spec(20)); // retries are not part of what an answer is
+    // The endpoint recovers (same URL, so the same cache keys).
+    await sim.close();
+    sim = await startSimulator({ ...config, faults: { ...faults, rate_500: 0 } }, { port: sim.port });
     const second = await buildTis(await loadTisBuild(join(dir, "build.yaml")), options);
     assert.equal(second.errors, 0);
     assert.deepEqual(second.answers, { requests: 16, fromCache: 16 - first.errors, errors: 0 });
