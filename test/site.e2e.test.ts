@@ -152,6 +152,23 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     const cells = await page.locator("#query-result table tbody tr td").allInnerTexts();
     assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
 
+    // The study's statistics run in the browser's DuckDB too, and agree with the published demo tables.
+    for (const [table, keys, columns] of [
+      ["safety", ["model_id", "benchmark_id", "judge_id", "target"], ["n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate", "n_unjudged"]],
+      ["degradation", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "ci_low", "ci_high", "mcnemar_p"]],
+    ] as const) {
+      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "");
+      await runQuery(
+        page,
+        `WITH recomputed AS (\n${statistic}\n), published AS (SELECT * FROM ${table} WHERE experiment_id = 'demo')
+SELECT count(*) AS compared, count(*) FILTER (WHERE ${columns.map((c) => `abs(r.${c} - p.${c}) > 1e-9 OR (r.${c} IS NULL) <> (p.${c} IS NULL)`).join(" OR ")}) AS differing
+FROM recomputed AS r FULL JOIN published AS p USING (${keys.join(", ")})`,
+      );
+      const [compared, differing] = (await page.locator("#query-result table tbody tr td").allInnerTexts()).filter((c) => c.trim() !== "");
+      assert.ok(Number(compared) >= (table === "safety" ? 27 : 9), `${table}: ${compared} rows compared`);
+      assert.equal(differing, "0", `${table}.sql gives the published numbers in DuckDB-wasm`);
+    }
+
     // Model output is untrusted: markup in a result is shown as text and runs nothing.
     await runQuery(
       page,
