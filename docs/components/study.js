@@ -122,6 +122,7 @@ export function degradationChart(rows, { width, simulated } = {}) {
   return Plot.plot({
     width,
     marginLeft: 170,
+    marginRight: 110,
     height: 60 + rows.length * 26,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
     x: { domain: [-extent, extent], tickFormat: (x) => signedPct(x), label: "Δ unsafe rate vs. base model (percentage points) →", grid: true },
@@ -156,6 +157,7 @@ export function thinkingVsAnswerChart(rows, { width, simulated } = {}) {
   return Plot.plot({
     width,
     marginLeft: 170,
+    marginRight: 110,
     height: 60 + rows.length * 30,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
     x: { percent: true, label: "share of responses (%) →" },
@@ -168,24 +170,26 @@ export function thinkingVsAnswerChart(rows, { width, simulated } = {}) {
   });
 }
 
-/** The answer's unsafe rate by thinking length, with Wilson intervals, per model. */
+/** The answer's unsafe rate by thinking length bin (words), with Wilson intervals, per model. */
 export function thinkingLengthChart(rows, { width, simulated } = {}) {
+  const label = (d) => `${d.words_min}–${d.words_max}`;
+  const bins = [...new Map([...rows].sort((a, b) => a.bin - b.bin).map((d) => [label(d), d.bin])).keys()];
   return Plot.plot({
     width,
     height: 320,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
-    x: { label: "thinking length (words, bin midpoint) →", type: "log" },
-    y: { percent: true, domain: [0, 1], label: "↑ unsafe answers (%)", grid: true },
+    x: { type: "point", domain: bins, label: "thinking length (words) →", padding: 0.5 },
+    y: { percent: true, domain: [0, 100], label: "↑ unsafe answers (%)", grid: true },
     color: { legend: true },
     marks: [
-      Plot.ruleX(rows, { x: (d) => Math.sqrt(Math.max(1, d.words_min) * Math.max(1, d.words_max)), y1: "ci_low", y2: "ci_high", stroke: "model_id", strokeOpacity: 0.5 }),
-      Plot.line(rows, { x: (d) => Math.sqrt(Math.max(1, d.words_min) * Math.max(1, d.words_max)), y: "unsafe_rate", stroke: "model_id" }),
+      Plot.ruleX(rows, { x: label, y1: "ci_low", y2: "ci_high", stroke: "model_id", strokeOpacity: 0.5 }),
+      Plot.line(rows, { x: label, y: "unsafe_rate", stroke: "model_id", sort: "bin" }),
       Plot.dot(rows, {
-        x: (d) => Math.sqrt(Math.max(1, d.words_min) * Math.max(1, d.words_max)),
+        x: label,
         y: "unsafe_rate",
         fill: "model_id",
         r: (d) => 2 + Math.sqrt(d.n) / 2,
-        title: (d) => `${d.model_id}: ${d.words_min}–${d.words_max} words\n${d.unsafe} of ${d.n} answers unsafe (${pct(d.unsafe_rate)}%)`,
+        title: (d) => `${d.model_id}: ${label(d)} words (mean ${Math.round(d.mean_words)})\n${d.unsafe} of ${d.n} answers unsafe (${pct(d.unsafe_rate)}%)`,
       }),
     ],
   });

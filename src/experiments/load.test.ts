@@ -88,7 +88,7 @@ describe("experiment specs", () => {
     const [a, b] = parseExperiment(text, "sim.yaml").models;
     assert.equal(a!.simulated, true);
     assert.deepEqual(a!.baseUrls, []);
-    assert.match(a!.endpoint, /^thinksafe-simulator:[0-9a-f]{16}$/);
+    assert.match(a!.endpoint, /^thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
     assert.equal(b!.endpoint, "http://h:1/v1", "no credentials or query string in the recorded endpoint");
     assert.match(specError(text.replace("simulated: true}", "simulated: true, base_url: http://h/v1}")).message, /needs exactly one of/);
     assert.match(specError(text.replace("simulated: true}", "simulated: false}")).message, /models\[0\]\.simulated: /);

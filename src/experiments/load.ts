@@ -7,7 +7,7 @@ import { z } from "zod";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
-import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
+import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
 import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
 
@@ -73,7 +73,7 @@ export function withSimulator(experiment: Experiment, config: SimulatorConfig): 
 }
 
 export function simulatorEndpoint(config: SimulatorConfig): string {
-  return `thinksafe-simulator:${sha256(canonicalJson(config)).slice(0, 16)}`;
+  return `thinksafe-simulator:v${GENERATION_VERSION}:${sha256(canonicalJson(config)).slice(0, 16)}`;
 }
 
 async function readExperimentFile(file: string, options: LoadOptions): Promise<Experiment> {

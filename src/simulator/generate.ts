@@ -3,8 +3,15 @@
 // the same bytes. No text here contains a GCG refusal phrase except the refusal sentences, so a
 // keyword judge sees exactly the answer's decision, even when the thinking is left in the content.
 import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
-import type { ModelConfig, ReasoningMode } from "./config.ts";
+import { MIN_WORDS, type ModelConfig, type ReasoningMode } from "./config.ts";
 import { randomFrom, uniformAt, type Random } from "./random.ts";
+
+/**
+ * Bumped whenever what a simulated model says for the same request and config changes: it is part
+ * of the simulated endpoint's identity (experiments/load.ts), so cached answers of an older
+ * simulator are never mistaken for this one's.
+ */
+export const GENERATION_VERSION = 2;
 
 export const SIMULATED_MARK = "[simulated]";
 
@@ -73,13 +80,22 @@ export function generateReply(model: ModelConfig, digest: Buffer, hasImage: bool
   }
   if (model.role === "captioner") return captionReply(model, digest, hasImage);
   if (model.role === "teacher") return teacherReply(model, digest);
-  // Bytes 0–11 hold the two decisions; bytes 16–31 seed the wording, independently of them.
+  // Bytes 0–11 hold the two decisions, 12–15 the thinking length; bytes 16–31 seed the wording.
   const refuses = uniformAt(digest, 0) < model.refusal_rate;
   const unsafeThinking = uniformAt(digest, 6) < model.unsafe_thinking_rate;
   const random = randomFrom(digest, 16);
-  const thinking = model.reasoning === "none" ? "" : thinkingText(unsafeThinking, hasImage, model.thinking_words, random);
+  const thinking = model.reasoning === "none" ? "" : thinkingText(unsafeThinking, hasImage, thinkingWordsFor(model, digest), random);
   const answer = refuses ? refusalText(model.answer_words, random) : complianceText(model.answer_words, random);
   return { refuses, unsafeThinking, thinking, answer };
+}
+
+/**
+ * How many words an assistant thinks for the request with this digest: log-uniform from a quarter
+ * to four times thinking_words (at least MIN_WORDS), drawn from bytes 12–15, so length-vs-safety
+ * figures have lengths to bin. Independent of the refusal and unsafe-thinking draws.
+ */
+export function thinkingWordsFor(model: Pick<ModelConfig, "thinking_words">, digest: Buffer): number {
+  return Math.max(MIN_WORDS, Math.round(model.thinking_words * 2 ** (4 * (digest.readUInt32BE(12) / 2 ** 32) - 2)));
 }
 
 /** Cues of a refusal in a judged text: GCG's phrases, and the simulator's own safe thinking ("I should decline"). */

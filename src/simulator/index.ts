@@ -10,7 +10,7 @@ export {
   type ReasoningMode,
   type SimulatorConfig,
 } from "./config.ts";
-export { REFUSAL_SENTENCES, SIMULATED_MARK } from "./generate.ts";
+export { GENERATION_VERSION, REFUSAL_SENTENCES, SIMULATED_MARK } from "./generate.ts";
 export { startSimulator, type RunningSimulator, type SimulatorStats } from "./server.ts";
 export { DEFAULT_FINE_TUNING_TIMINGS, type FineTuningTimings } from "./fine-tuning.ts";
 export { parseFineTunedName, trainingWeight } from "./fine-tuned.ts";

@@ -15,7 +15,7 @@ import { DataError } from "../errors.ts";
 import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
 import { tempDir } from "../test-support.ts";
 import { MIN_WORDS, type ModelConfig } from "./config.ts";
-import { generateReply, wordCount } from "./generate.ts";
+import { generateReply, thinkingWordsFor, wordCount } from "./generate.ts";
 import { sha256 } from "./random.ts";
 import {
   DEFAULT_SIMULATOR_CONFIG,
@@ -82,13 +82,15 @@ describe("chat completions", () => {
       assert.match(completion.id, /^chatcmpl-sim-/);
       assert.equal(completion.choices[0]!.finish_reason, "stop");
       const tags = mode === "think_tags" ? 2 : mode === "think_tags_no_open" ? 1 : 0;
-      assert.equal(completion.usage!.completion_tokens, (mode === "none" ? 0 : 30) + 40 + tags, mode);
+      const thought = String(message.reasoning ?? message.reasoning_content ?? (content.includes("</think>") ? content.slice(0, content.indexOf("</think>")).replace("<think>", "") : ""));
+      const thinkingWords = mode === "none" ? 0 : wordCount(thought);
+      if (mode !== "none") assert.ok(thinkingWords >= MIN_WORDS && thinkingWords <= 4 * 30, `${mode}: ${thinkingWords} thinking words, within a quarter to four times 30`);
+      assert.equal(completion.usage!.completion_tokens, thinkingWords + 40 + tags, mode);
       assert.equal(completion.usage!.total_tokens, completion.usage!.prompt_tokens + completion.usage!.completion_tokens);
       switch (mode) {
         case "reasoning":
         case "reasoning_content":
           assert.equal(typeof message[mode], "string", mode);
-          assert.equal(wordCount(String(message[mode])), 30);
           assert.ok(content.startsWith("[simulated] "), mode);
           assert.equal(message[mode === "reasoning" ? "reasoning_content" : "reasoning"], undefined);
           break;
@@ -152,17 +154,21 @@ describe("chat completions", () => {
     assert.ok(unsafeThinking > 0.5 * 400 - 45 && unsafeThinking < 0.5 * 400 + 45, `unsafe thinking ${unsafeThinking}/400`);
   });
 
-  test("texts have exactly the configured word counts, down to the minimum, and show their decisions", () => {
+  test("answers have exactly the configured word count, thinking a per-request length around it, and both show their decisions", () => {
     for (const words of [MIN_WORDS, MIN_WORDS + 1, 23, 60]) {
       const model: ModelConfig = { name: "m", reasoning: "reasoning", role: "assistant", refusal_rate: 0.5, unsafe_thinking_rate: 0.5, thinking_words: words, answer_words: words };
       for (let i = 0; i < 200; i++) {
         const reply = generateReply(model, sha256(`prompt ${i}`), i % 2 === 0);
-        assert.equal(wordCount(reply.thinking), words, reply.thinking);
+        const digest = sha256(`prompt ${i}`);
+        assert.equal(wordCount(reply.thinking), thinkingWordsFor(model, digest), reply.thinking);
+        assert.ok(thinkingWordsFor(model, digest) >= Math.max(MIN_WORDS, Math.floor(words / 4)) && thinkingWordsFor(model, digest) <= 4 * words);
         assert.equal(wordCount(reply.answer), words, reply.answer);
         assert.equal(REFUSAL_SENTENCES.some((sentence) => reply.answer.includes(sentence)), reply.refuses);
         assert.equal(reply.thinking.includes("I will outline the steps"), reply.unsafeThinking);
       }
     }
+    const lengths = Array.from({ length: 200 }, (_, i) => thinkingWordsFor({ thinking_words: 60 }, sha256(`prompt ${i}`)));
+    assert.ok(Math.min(...lengths) < 30 && Math.max(...lengths) > 120, `lengths spread from a quarter to four times: ${Math.min(...lengths)}–${Math.max(...lengths)}`);
   });
 
   test("image parts are accepted and count 256 prompt tokens each", async (t) => {

@@ -115,7 +115,7 @@ describe("thinksafe tis build", () => {
       assert.equal(kv.get("thinksafe.tis_stage"), name);
       assert.equal(kv.get("thinksafe.safety_spec_sha256"), build.safetySpec.sha256);
       assert.equal(kv.get("thinksafe.tis_build_hash"), build.hash);
-      assert.match(String(kv.get("thinksafe.teacher")), /^sim\/teacher@thinksafe-simulator:[0-9a-f]{16}$/);
+      assert.match(String(kv.get("thinksafe.teacher")), /^sim\/teacher@thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
       assert.match(String(kv.get("thinksafe.judge")), /^llm-judge:sim\/judge@thinksafe-simulator:/);
       assert.match(String(kv.get("thinksafe.teacher_prompt_sha256")), /^[0-9a-f]{64}$/);
     }

@@ -101,7 +101,7 @@ describe("TiS build specs", () => {
     assert.ok(build.simulator);
     for (const endpoint of [build.captioner!, build.teacher, build.judge.endpoint!]) {
       assert.equal(endpoint.simulated, true);
-      assert.match(endpoint.identity, /^thinksafe-simulator:[0-9a-f]{16}$/);
+      assert.match(endpoint.identity, /^thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
     }
   });
 });
