@@ -22,6 +22,14 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   thinking_vs_answer:
     "per model, benchmark and judge: the 2x2 of thinking verdict against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
   thinking_length: "the answer's unsafe rate by thinking length in words, binned (is_simulated marks the demo)",
+  tis_records:
+    "fine-tuning records of the TiS page, normalised by src/tis (question, images, thinking, answer, word counts, image source, harm category, refusal opening): dataset = 'tis-sample' (the real Think-in-Safety release's 8 transcribed records) or 'tis-demo-build' (the offline demo build, experiments/tis-demo.yaml: SIMULATED captions, teacher answers and verdicts, is_simulated = true)",
+  tis_filtered:
+    "every input item of the TiS demo build (SIMULATED), kept or dropped by the first filter it failed (drop_reason, drop_detail), with its caption, thinking, answer and the judge's verdict",
+  tis_composition: "records per TiS data set, image source and harm category, with share, refusals and labels (is_simulated marks the demo build)",
+  tis_lengths: "records per TiS data set, measure (thinking, answer) and length bin in words (is_simulated marks the demo build)",
+  tis_length_summary: "thinking and answer length per TiS data set: n, min, median, mean, max words (is_simulated marks the demo build)",
+  tis_funnel: "the TiS demo build's filter funnel (SIMULATED): per check in order, items in, dropped, out, and an example reason",
 };
 
 export interface CatalogEntry {

@@ -1,0 +1,83 @@
+// The site's TiS data as loaders read it (src/site/tis.ts computes it): light on purpose, so a
+// loader finding the folder in place publishes its table without loading the build pipeline.
+// The folder is keyed by the loader inputs' hash, so a rebuild with nothing changed reuses it.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
+import { Database, statisticSql } from "../stats/database.ts";
+import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
+import { inputsHash } from "./freshness.ts";
+import { PROJECT_DIR } from "./paths.ts";
+import { publishParquet } from "./publish.ts";
+
+/** The data sets the TiS page shows, in order. */
+export type SiteTisDataset = "tis-sample" | "tis-demo-build";
+
+/** What datasets.json (written last, so its presence means the folder is complete) says of each. */
+export interface SiteTisInfo {
+  dataset: SiteTisDataset;
+  is_simulated: boolean;
+  /** The file or build spec it comes from, relative to the project. */
+  from: string;
+  /** sha256 of the input file, or the build's hash. */
+  hash: string;
+  records: number;
+}
+
+export const SITE_TIS_ROOT = join(PROJECT_DIR, ".thinksafe", "site-tis");
+
+/** The folder for the current inputs and whether it is complete. */
+export async function siteTisLocation(): Promise<{ key: string; dir: string; complete: boolean }> {
+  const key = sha256(await inputsHash(PROJECT_DIR)).slice(0, 16);
+  const dir = join(SITE_TIS_ROOT, key);
+  return { key, dir, complete: existsSync(join(dir, "datasets.json")) };
+}
+
+export async function readSiteTisInfo(dir: string): Promise<SiteTisInfo[]> {
+  return JSON.parse(await readFile(join(dir, "datasets.json"), "utf8")) as SiteTisInfo[];
+}
+
+/** The site's TiS folder, computed first when the inputs changed. */
+async function siteTisDir(): Promise<string> {
+  const location = await siteTisLocation();
+  return location.complete ? location.dir : (await import("./tis.ts")).siteTis();
+}
+
+/** Tables of the folder itself; the statistics are computed from them by src/stats/<table>.sql. */
+export const SITE_TIS_SOURCES = ["tis_records", "tis_filtered"] as const;
+export type SiteTisTable = (typeof SITE_TIS_SOURCES)[number] | TisTable;
+
+/** A TiS loader's whole job: print one table, each data set's rows in order. */
+export async function publishTisTable(table: SiteTisTable): Promise<void> {
+  const dir = await siteTisDir();
+  const datasets = await readSiteTisInfo(dir);
+  const db = await Database.open();
+  try {
+    await openSiteTis(db, dir);
+    const isStatistic = table in TIS_TABLES;
+    if (isStatistic) await db.materialize(table);
+    await publishParquet(db, `SELECT * FROM ${table}`, {
+      "thinksafe.version": packageVersion(),
+      "thinksafe.git_revision": gitRevision(),
+      "thinksafe.table": table,
+      "thinksafe.datasets": datasets.map((d) => `${d.dataset}@${d.hash.slice(0, 16)}${d.is_simulated ? " (simulated)" : ""}`).join(","),
+      ...(isStatistic && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Views tis_records and tis_filtered of a site TiS folder, as the statistics read them. */
+export async function openSiteTis(db: Database, dir: string): Promise<void> {
+  for (const table of SITE_TIS_SOURCES) {
+    const file = join(dir, `${table}.parquet`).replaceAll("'", "''");
+    await db.connection.run(`CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet('${file}')`);
+  }
+}
+
+/** The demo build's example images: sha256 → downscaled data URI. */
+export async function siteTisImages(): Promise<Record<string, string>> {
+  return JSON.parse(await readFile(join(await siteTisDir(), "images.json"), "utf8")) as Record<string, string>;
+}
