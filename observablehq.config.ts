@@ -15,6 +15,10 @@ export default {
         { name: "Reproduction status", path: "/status" },
       ],
     },
+    {
+      name: "Fine-tuning",
+      pages: [{ name: "TiS dataset", path: "/tis" }],
+    },
     { name: "Judges vs. humans", path: "/judges-vs-humans" },
     { name: "Benchmarks", path: "/benchmarks" },
     { name: "SQL explorer", path: "/explore" },

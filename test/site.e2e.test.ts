@@ -122,6 +122,40 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     await page.getByText(/^50 of 300 responses match/).waitFor();
     assert.notEqual(before, "50 of 300 responses match.");
   },
+  "/tis": async (page) => {
+    await page.locator("#composition-figure svg").nth(1).waitFor();
+    await page.locator("#lengths-figure svg").nth(1).waitFor();
+    await page.locator("#funnel-figure svg").first().waitFor();
+    const banner = await page.locator("#tis-banner").innerText();
+    assert.match(banner, /Simulated data\. tis-demo-build is the offline demo/, "the demo build is labelled simulated");
+    assert.match(banner, /Real data\. tis-sample is the real Think-in-Safety release's 8 records/);
+    // Each chart's caption says which data is simulated and which is the real sample.
+    const composition = await page.locator("#composition-figure").innerText();
+    assert.match(composition, /Real data: the Think-in-Safety release's 8 transcribed records/);
+    assert.match(composition, /SIMULATED: the offline demo build's \d+ kept records/);
+    assert.match(await page.locator("#lengths-figure").innerText(), /tis-demo-build is SIMULATED/);
+    assert.match(await page.locator("#funnel-figure").innerText(), /SIMULATED/);
+    // The funnel: every check of the build in order, ending with the records the build kept.
+    const funnel = page.locator("#funnel-table table tbody tr");
+    assert.equal(await funnel.count(), 10, "one row per check");
+    assert.match(await funnel.first().innerText(), /^\s*1\s+duplicate\s+the same normalised question and images.*\s+40\s+1\s+39\s/);
+    // Examples: the real sample's record says its image is not shipped; a demo record's image starts blurred.
+    const example = page.locator("#tis-example article.tis-example");
+    await example.waitFor();
+    assert.match(await example.innerText(), /Real data: a record of the Think-in-Safety release/);
+    assert.equal(await example.locator("img").count(), 0);
+    assert.match(await example.locator(".image-missing").innerText(), /images\/bad_ads\/.*not shipped/);
+    await page.locator("#tis-example-filters select").selectOption({ label: "tis-demo-build (SIMULATED)" });
+    await page.locator("#tis-example article.tis-example[data-record^='tis-demo-build/']").waitFor();
+    assert.match(await example.innerText(), /Simulated: this thinking and answer were written by thinksafe's simulator/);
+    assert.match(await example.locator(".answer-text").innerText(), /\[simulated\]/);
+    const image = example.locator(".sample-images .blurred-image").first();
+    assert.match(await image.locator("img").evaluate((el) => getComputedStyle(el).filter), /blur\(/, "the example image starts blurred");
+    assert.equal(await image.getAttribute("aria-pressed"), "false");
+    await image.click();
+    assert.equal(await image.getAttribute("aria-pressed"), "true");
+    await page.waitForFunction(() => getComputedStyle(document.querySelector("#tis-example .blurred-image img")!).filter === "none");
+  },
   "/status": async (page) => {
     await page.locator("main svg").nth(1).waitFor();
     for (const details of await page.locator("details.status-reasons:not([open]) summary").all()) await details.click();
@@ -167,6 +201,20 @@ FROM recomputed AS r FULL JOIN published AS p USING (${keys.join(", ")})`,
       );
       const [compared, differing] = (await page.locator("#query-result table tbody tr td").allInnerTexts()).filter((c) => c.trim() !== "");
       assert.ok(Number(compared) >= (table === "safety" ? 27 : 9), `${table}: ${compared} rows compared`);
+      assert.equal(differing, "0", `${table}.sql gives the published numbers in DuckDB-wasm`);
+    }
+
+    // So do the TiS statistics, from the published tis_records and tis_filtered.
+    for (const table of ["tis_composition", "tis_lengths", "tis_length_summary", "tis_funnel"]) {
+      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "");
+      await runQuery(
+        page,
+        `WITH recomputed AS (\n${statistic}\n)
+SELECT (SELECT count(*) FROM recomputed) AS compared,
+  (SELECT count(*) FROM ((SELECT * FROM recomputed EXCEPT SELECT * FROM ${table}) UNION ALL (SELECT * FROM ${table} EXCEPT SELECT * FROM recomputed))) AS differing`,
+      );
+      const [compared, differing] = (await page.locator("#query-result table tbody tr td").allInnerTexts()).filter((c) => c.trim() !== "");
+      assert.ok(Number(compared) >= 4, `${table}: ${compared} rows compared`);
       assert.equal(differing, "0", `${table}.sql gives the published numbers in DuckDB-wasm`);
     }
 
@@ -255,6 +303,42 @@ test("the sample browser shows model output containing markup as text and execut
     await page.waitForTimeout(300);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
     await assertNoProblems("/samples (hostile answers)", page, watch);
+  } finally {
+    await page.close();
+  }
+});
+
+test("the TiS page shows records containing markup as text and executes nothing", { timeout: 120_000 }, async (t) => {
+  const payload = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
+  // The built records, every question, thinking and answer led by markup, served instead of the real file.
+  const dir = await mkdtemp(join(tmpdir(), "thinksafe-xss-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const built = (await readdir(join(PROJECT_DIR, "dist/_file/data"))).find((f) => /^tis_records\.[0-9a-f]+\.parquet$/.test(f))!;
+  const hostile = join(dir, "tis_records.parquet");
+  const db = await Database.open();
+  try {
+    const quoted = payload.replaceAll("'", "''");
+    await db.connection.run(
+      `COPY (SELECT * REPLACE ('${quoted}' || question AS question, '${quoted}' || thinking AS thinking, '${quoted}' || answer AS answer)
+        FROM read_parquet('${join(PROJECT_DIR, "dist/_file/data", built)}')) TO '${hostile}' (FORMAT parquet)`,
+    );
+  } finally {
+    db.close();
+  }
+  const page = await browser.newPage();
+  try {
+    const watch = await watchPage(page, server.url);
+    await page.route(`**/_file/data/${built}`, (route) => route.fulfill({ path: hostile, contentType: "application/octet-stream" }));
+    await page.goto(`${server.url}/tis`, { waitUntil: "networkidle" });
+    await page.locator("#tis-example article.tis-example").waitFor();
+    for (const part of ["prompt-text", "thinking-text", "answer-text"]) {
+      assert.ok((await page.locator(`#tis-example .${part}`).innerText()).startsWith(payload), `the ${part} is shown as the text it is`);
+    }
+    assert.match(await page.locator("#tis-example-list").innerText(), /<script>window\.__pwned = 1<\/script>/, "so is the question in the list");
+    assert.equal(await page.locator("#tis-example script, #tis-example b, #tis-example img[src=x], #tis-example-list img[src=x], #tis-example-list script, #tis-example-list b").count(), 0, "no element made from the text");
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
+    await assertNoProblems("/tis (hostile records)", page, watch);
   } finally {
     await page.close();
   }

@@ -18,7 +18,7 @@ function section(title, ...children) {
 }
 
 /** A button holding a blurred image; a click reveals it (and blurs it again). */
-function blurredImage(dataUri, label) {
+export function blurredImage(dataUri, label) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "blurred-image";
