@@ -22,6 +22,8 @@ export const RESPONSES_SCHEMA = {
   prompt: "VARCHAR",
   image_sha256: "VARCHAR",
   thinking: "VARCHAR",
+  /** countWords(thinking), recorded here so statistics need not read the text; NULL without thinking. */
+  thinking_words: "INTEGER",
   answer: "VARCHAR",
   reasoning_source: "VARCHAR",
   thinking_complete: "BOOLEAN",
@@ -35,6 +37,23 @@ export const RESPONSES_SCHEMA = {
   served_model: "VARCHAR",
   cache_key: "VARCHAR",
 } as const satisfies Schema;
+
+/**
+ * Words in `text`: maximal runs of characters other than ASCII whitespace (space, tab, newline,
+ * vertical tab, form feed, carriage return). Any other character, Unicode spaces included, is part
+ * of a word. The one definition of a thinking length (thinking_length.sql reads thinking_words).
+ */
+export function countWords(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13);
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
 
 export interface PlannedRow {
   model: ResolvedModel;
@@ -62,6 +81,7 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     prompt: sample.prompt,
     image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
     thinking: split?.thinking ?? null,
+    thinking_words: typeof split?.thinking === "string" ? countWords(split.thinking) : null,
     answer: split ? split.answer : null,
     reasoning_source: split?.reasoningSource ?? null,
     thinking_complete: split ? split.thinkingComplete : null,

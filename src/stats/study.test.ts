@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { statsCommand } from "../cli/stats.ts";
+import { rejectsWith, tempDir } from "../test-support.ts";
 import { DataError } from "../errors.ts";
-import { RESPONSES_SCHEMA } from "../eval/responses.ts";
+import { countWords, RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
 import { Database, type Cell } from "./database.ts";
-import { computeStudy, readStudy, studyDatabase, type StudyStats } from "./study.ts";
+import { computeStudy, readStudy, STUDY_INPUTS, studyDatabase, studyStats, type StudyStats } from "./study.ts";
 
 const Z = 1.959963984540054;
 
@@ -57,7 +58,8 @@ interface J {
   unsafe: boolean | null;
 }
 
-function judgment(j: J): Cell[] {
+/** A whole judgments row as `thinksafe judge` writes it. */
+function fullJudgment(j: J): Cell[] {
   const values: Record<keyof typeof JUDGMENTS_SCHEMA, Cell> = {
     experiment_id: "test",
     experiment_hash: "h",
@@ -80,6 +82,12 @@ function judgment(j: J): Cell[] {
   return Object.keys(JUDGMENTS_SCHEMA).map((k) => values[k as keyof typeof JUDGMENTS_SCHEMA]);
 }
 
+/** A judgments row of the columns the statistics read. */
+function judgment(j: J): Cell[] {
+  const row = fullJudgment(j);
+  return Object.keys(STUDY_INPUTS.judgments).map((k) => row[Object.keys(JUDGMENTS_SCHEMA).indexOf(k)]!);
+}
+
 interface R {
   model: string;
   base?: string | null;
@@ -87,10 +95,25 @@ interface R {
   subset?: string;
   sample: string;
   repeat?: number;
-  thinking: string | null;
+  /** responses.thinking_words: NULL without thinking. */
+  words: number | null;
 }
 
+/** A row of the columns the statistics read (STUDY_INPUTS.responses). */
 function response(r: R): Cell[] {
+  const values: Record<keyof typeof STUDY_INPUTS.responses, Cell> = {
+    model_id: r.model,
+    benchmark_id: r.benchmark ?? "figstep",
+    subset: r.subset ?? "SafeBench",
+    sample_id: r.sample,
+    repeat: r.repeat ?? 0,
+    thinking_words: r.words,
+  };
+  return Object.keys(STUDY_INPUTS.responses).map((k) => values[k as keyof typeof STUDY_INPUTS.responses]);
+}
+
+/** A whole responses row as `thinksafe eval` writes it, thinking_words counted from the thinking. */
+function fullResponse(r: Omit<R, "words"> & { thinking: string | null }): Cell[] {
   const values: Partial<Record<keyof typeof RESPONSES_SCHEMA, Cell>> = {
     experiment_id: "test",
     model_id: r.model,
@@ -101,16 +124,18 @@ function response(r: R): Cell[] {
     sample_id: r.sample,
     repeat: r.repeat ?? 0,
     thinking: r.thinking,
+    thinking_words: r.thinking === null ? null : countWords(r.thinking),
     answer: "an answer",
   };
   return Object.keys(RESPONSES_SCHEMA).map((k) => values[k as keyof typeof RESPONSES_SCHEMA] ?? null);
 }
 
+/** The study over tables holding only the columns the statistics are given (STUDY_INPUTS). */
 async function study(judgments: J[], responses: R[] = []): Promise<StudyStats> {
   const db = await Database.open();
   try {
-    await db.createTable("responses", RESPONSES_SCHEMA, responses.map(response));
-    await db.createTable("judgments", JUDGMENTS_SCHEMA, judgments.map(judgment));
+    await db.createTable("responses", STUDY_INPUTS.responses, responses.map(response));
+    await db.createTable("judgments", STUDY_INPUTS.judgments, judgments.map(judgment));
     await computeStudy(db);
     return await readStudy(db);
   } finally {
@@ -309,28 +334,6 @@ describe("degradation.sql", () => {
     close(row.mcnemar_p, mcnemarExact(7, 0)); // 2/128
   });
 
-  test("McNemar p exact to 1e-9 with thousands of discordant pairs", async () => {
-    // b = 1234, c = 1400: m = 2634, p ≈ 0.0013 (computed as a ratio of BigInts).
-    const kinds2 = repeatKinds({ both: 0, model: 1234, base: 1400, neither: 10 });
-    const row = (await study(paired(kinds2))).degradation[0]!;
-    const exact = mcnemarExact(1234, 1400);
-    assert.ok(exact > 1e-4 && exact < 0.1, `exact p ${exact}`);
-    close(row.mcnemar_p, exact, 1e-9);
-    close(row.delta, (1234 - 1400) / 2644);
-    assert.ok((row.ci_low as number) < (row.delta as number) && (row.delta as number) < (row.ci_high as number));
-  });
-
-  test("McNemar p for b = c is 1, and for small tables equals the hand-summed binomial tail", async () => {
-    const rows: J[] = [
-      ...paired(repeatKinds({ both: 0, model: 5, base: 5, neither: 0 }), { benchmark: "siuo" }),
-      ...paired(repeatKinds({ both: 1, model: 1, base: 6, neither: 2 }), { benchmark: "vlguard" }),
-    ];
-    const rows2 = (await study(rows)).degradation;
-    const byBenchmark = Object.fromEntries(rows2.map((r) => [r.benchmark_id, r]));
-    assert.equal(byBenchmark.siuo!.mcnemar_p, 1);
-    close(byBenchmark.vlguard!.mcnemar_p, (2 * (1 + 7)) / 128); // m = 7, min = 1
-  });
-
   test("degradation_by_group: unweighted mean over the group's benchmarks", async () => {
     const rows: J[] = [
       // figstep: 10 pairs, model 6 unsafe, base 2 → delta 0.4
@@ -363,9 +366,9 @@ describe("thinking_vs_answer.sql", () => {
       { model: "R", sample: `s${i}`, target: "thinking", unsafe: t },
       { model: "R", sample: `s${i}`, target: "answer", unsafe: a },
     ]);
-    const responses: R[] = cells.map((_, i) => ({ model: "R", sample: `s${i}`, thinking: "some thought" }));
-    // Left out: thinking unparsed; answer unparsed; blank thinking in responses (a stray thinking
-    // verdict); a base model without thinking; an answer judged by another judge only.
+    const responses: R[] = cells.map((_, i) => ({ model: "R", sample: `s${i}`, words: 2 }));
+    // Left out: thinking unparsed; answer unparsed; thinking without a word in responses (a stray
+    // thinking verdict); a base model without thinking; an answer judged by another judge only.
     judgments.push(
       { model: "R", sample: "t-unparsed", target: "thinking", unsafe: null },
       { model: "R", sample: "t-unparsed", target: "answer", unsafe: false },
@@ -377,10 +380,10 @@ describe("thinking_vs_answer.sql", () => {
       { model: "R", sample: "s0", judge: "other", target: "answer", unsafe: false },
     );
     responses.push(
-      { model: "R", sample: "t-unparsed", thinking: "x" },
-      { model: "R", sample: "a-unparsed", thinking: "x" },
-      { model: "R", sample: "blank", thinking: " \n\t " },
-      { model: "B", sample: "s0", thinking: null },
+      { model: "R", sample: "t-unparsed", words: 1 },
+      { model: "R", sample: "a-unparsed", words: 1 },
+      { model: "R", sample: "blank", words: 0 },
+      { model: "B", sample: "s0", words: null },
     );
     const { thinking_vs_answer: rows } = await study(judgments, responses);
     assert.equal(rows.length, 1);
@@ -402,7 +405,7 @@ describe("thinking_vs_answer.sql", () => {
   test("rates are NULL when their denominator is empty", async () => {
     const { thinking_vs_answer: rows } = await study(
       [{ model: "R", sample: "a", target: "thinking", unsafe: false }, { model: "R", sample: "a", target: "answer", unsafe: true }],
-      [{ model: "R", sample: "a", thinking: "fine" }],
+      [{ model: "R", sample: "a", words: 1 }],
     );
     assert.equal(rows[0]!.self_correction_rate, null);
     assert.equal(rows[0]!.leak_rate, null);
@@ -410,30 +413,31 @@ describe("thinking_vs_answer.sql", () => {
 });
 
 describe("thinking_length.sql", () => {
-  test("words counted across any whitespace, fixed bins, only responses with thinking and a judged answer", async () => {
-    const words = (k: number, sep = " ") => Array.from({ length: k }, (_, i) => `w${i}`).join(sep);
+  test("fixed bins of thinking_words; only responses with a word of thinking and a judged answer", async () => {
     const responses: R[] = [
-      { model: "R", sample: "a", thinking: `  ${words(3)}\n\n\tend  ` }, // 4 words → bin 0
-      { model: "R", sample: "b", thinking: words(127, "\r\n") }, // 127 → bin 0
-      { model: "R", sample: "c", thinking: words(128, " \t ") }, // 128 → bin 1
-      { model: "R", sample: "d", thinking: words(300) }, // 300 → bin 2
-      { model: "R", sample: "e", thinking: words(2048) }, // 2048 → bin 5
-      { model: "R", sample: "f", thinking: "   " }, // blank: left out
-      { model: "R", sample: "g", thinking: null }, // none: left out
-      { model: "R", sample: "h", thinking: words(10) }, // answer unparsed: left out
+      { model: "R", sample: "a", words: 4 }, // bin 0
+      { model: "R", sample: "b", words: 127 }, // bin 0
+      { model: "R", sample: "c", words: 128 }, // bin 1
+      { model: "R", sample: "d", words: 300 }, // bin 2
+      { model: "R", sample: "i", words: 1023 }, // bin 3
+      { model: "R", sample: "j", words: 2047 }, // bin 4
+      { model: "R", sample: "e", words: 2048 }, // bin 5
+      { model: "R", sample: "f", words: 0 }, // thinking without a word: left out
+      { model: "R", sample: "g", words: null }, // no thinking: left out
+      { model: "R", sample: "h", words: 10 }, // answer unparsed: left out
     ];
-    const unsafe: Record<string, boolean | null> = { a: true, b: false, c: true, d: false, e: true, f: true, g: true, h: null };
+    const unsafe: Record<string, boolean | null> = { a: true, b: false, c: true, d: false, i: false, j: true, e: true, f: true, g: true, h: null };
     const judgments: J[] = Object.entries(unsafe).map(([sample, u]) => ({ model: "R", sample, unsafe: u }));
     judgments.push({ model: "R", sample: "a", target: "thinking", unsafe: false }); // thinking verdicts do not count
     const { thinking_length: rows } = await study(judgments, responses);
     assert.deepEqual(
       rows.map((r) => [r.bin, r.words_min, r.words_max, r.n, r.unsafe]),
-      [[0, 1, 127, 2, 1], [1, 128, 255, 1, 1], [2, 256, 511, 1, 0], [5, 2048, null, 1, 1]],
+      [[0, 1, 127, 2, 1], [1, 128, 255, 1, 1], [2, 256, 511, 1, 0], [3, 512, 1023, 1, 0], [4, 1024, 2047, 1, 1], [5, 2048, null, 1, 1]],
     );
     close(rows[0]!.mean_words, (4 + 127) / 2);
     close(rows[0]!.unsafe_rate, 0.5);
     close(rows[0]!.ci_low, wilson(1, 2)[0]);
-    close(rows[3]!.mean_words, 2048);
+    close(rows[5]!.mean_words, 2048);
   });
 });
 
@@ -456,8 +460,8 @@ describe("studyDatabase and thinksafe stats", () => {
     try {
       const db = await Database.open();
       try {
-        await db.createTable("responses", RESPONSES_SCHEMA, [response({ model: "M", base: "B", sample: "s0", thinking: "a b c" })]);
-        await db.createTable("judgments", JUDGMENTS_SCHEMA, paired(repeatKinds({ both: 1, model: 2, base: 0, neither: 1 })).map(judgment));
+        await db.createTable("responses", RESPONSES_SCHEMA, [fullResponse({ model: "M", base: "B", sample: "s0", thinking: "a b c" })]);
+        await db.createTable("judgments", JUDGMENTS_SCHEMA, paired(repeatKinds({ both: 1, model: 2, base: 0, neither: 1 })).map(fullJudgment));
         await db.writeParquet("SELECT * FROM responses", join(dir, "responses.parquet"));
         await assert.rejects(studyDatabase(dir), /judgments\.parquet: file not found/);
         await db.writeParquet("SELECT * EXCLUDE (unsafe) FROM judgments", join(dir, "judgments.parquet"));
@@ -476,5 +480,56 @@ describe("studyDatabase and thinksafe stats", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("thinking lengths come from thinking_words; a folder written before that column counts its thinking texts the same way", async (t) => {
+    const words = (k: number, sep = " ") => Array.from({ length: k }, (_, i) => `w${i}`).join(sep);
+    const thinkings: Record<string, string | null> = {
+      a: `  ${words(3)}\n\n\tend  `, // 4 words
+      b: words(127, "\r\n"), // 127
+      c: words(128, " \t\v\f "), // 128
+      d: words(300), // 300
+      e: "   ", // no word: not counted
+      f: null, // no thinking
+    };
+    const unsafe: Record<string, boolean> = { a: true, b: false, c: true, d: false, e: true, f: true };
+    const current = await tempDir(t);
+    const legacy = await tempDir(t);
+    const neither = await tempDir(t);
+    const db = await Database.open();
+    try {
+      await db.createTable("responses", RESPONSES_SCHEMA, Object.entries(thinkings).map(([sample, thinking]) => fullResponse({ model: "R", sample, thinking })));
+      await db.createTable("judgments", JUDGMENTS_SCHEMA, Object.entries(unsafe).flatMap(([sample, u]) => [
+        fullJudgment({ model: "R", sample, unsafe: u }),
+        fullJudgment({ model: "R", sample, target: "thinking", unsafe: !u }),
+      ]));
+      for (const dir of [current, legacy, neither]) await db.writeParquet("SELECT * FROM judgments", join(dir, "judgments.parquet"));
+      await db.writeParquet("SELECT * FROM responses", join(current, "responses.parquet"));
+      await db.writeParquet("SELECT * EXCLUDE (thinking_words) FROM responses", join(legacy, "responses.parquet"));
+      await db.writeParquet("SELECT * EXCLUDE (thinking_words, thinking) FROM responses", join(neither, "responses.parquet"));
+    } finally {
+      db.close();
+    }
+    const now = await studyStats(current);
+    assert.deepEqual(now.thinking_length.map((r) => [r.bin, r.n, r.unsafe, r.mean_words]), [[0, 2, 1, (4 + 127) / 2], [1, 1, 1, 128], [2, 1, 0, 300]]);
+    assert.deepEqual(now.thinking_vs_answer.map((r) => [r.model_id, r.n]), [["R", 4]]);
+    assert.deepEqual(await studyStats(legacy), now);
+    await rejectsWith(studyStats(neither), DataError, join(neither, "responses.parquet"), 'column "thinking_words": missing column');
+  });
+
+  test("columns of other types are cast on loading; a value that does not convert names the file", async (t) => {
+    const dir = await tempDir(t);
+    const db = await Database.open();
+    try {
+      await db.createTable("responses", RESPONSES_SCHEMA, [fullResponse({ model: "M", base: "B", sample: "s0", thinking: null })]);
+      await db.createTable("judgments", JUDGMENTS_SCHEMA, paired(repeatKinds({ both: 1, model: 2, base: 0, neither: 1 })).map(fullJudgment));
+      await db.writeParquet(`SELECT * REPLACE ("repeat"::BIGINT AS "repeat") FROM responses`, join(dir, "responses.parquet"));
+      await db.writeParquet(`SELECT * REPLACE ("repeat"::VARCHAR AS "repeat", unsafe::INTEGER AS unsafe) FROM judgments`, join(dir, "judgments.parquet"));
+      close((await studyStats(dir)).degradation[0]!.delta, 0.5);
+      await db.writeParquet(`SELECT * REPLACE ('first' AS "repeat") FROM judgments`, join(dir, "judgments.parquet"));
+    } finally {
+      db.close();
+    }
+    await rejectsWith(studyStats(dir), DataError, join(dir, "judgments.parquet"), "cannot read its columns as the judgments table's types");
   });
 });

@@ -1,13 +1,12 @@
 // The study's statistics over one run folder: responses.parquet (from `thinksafe eval`) and
-// judgments.parquet (the judges' verdicts), loaded into DuckDB with the registry's benchmark
-// groups, and every statistic below computed by its file in this folder.
-import { existsSync } from "node:fs";
+// judgments.parquet (the judges' verdicts), the columns the statistics read opened in DuckDB with
+// the registry's benchmark groups, and every statistic below computed by its file in this folder.
 import { join } from "node:path";
 import { BENCHMARKS } from "../benchmarks/index.ts";
-import { DataError } from "../errors.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
 import { Database, type Schema } from "./database.ts";
+import { loadParquet, OLDER_RESPONSES } from "./load-parquet.ts";
 
 /** The study's tables, each computed by `src/stats/<name>.sql`, with what one row is. */
 export const STUDY_TABLES = {
@@ -23,6 +22,15 @@ export const STUDY_TABLES = {
 export type StudyTable = keyof typeof STUDY_TABLES;
 export type StudyStats = Record<StudyTable, Record<string, unknown>[]>;
 
+/**
+ * The columns the study's SQL reads, and so the only ones loaded: the texts (prompt, thinking,
+ * answer, explanation) stay on disk. The tests build their tables from these schemas alone.
+ */
+export const STUDY_INPUTS = {
+  responses: pick(RESPONSES_SCHEMA, ["model_id", "benchmark_id", "subset", "sample_id", "repeat", "thinking_words"]),
+  judgments: pick(JUDGMENTS_SCHEMA, ["model_id", "base_model_id", "benchmark_id", "subset", "sample_id", "category", "repeat", "judge_id", "target", "unsafe"]),
+} as const;
+
 /** Seed and replicates of degradation.sql's paired bootstrap (kept in step with the SQL). */
 export const DEGRADATION_BOOTSTRAP = { seed: 20250506, replicates: 2000 } as const;
 
@@ -31,13 +39,23 @@ export function benchmarkGroupRows(): [string, string][] {
   return Object.values(BENCHMARKS).map((benchmark) => [benchmark.id, benchmark.group]);
 }
 
+/** Told how long each step took (loading a file, computing a table, reading the rows), for benchmarks. */
+export type StepTimer = (step: string, ms: number) => void;
+
+async function timed<T>(step: string, onStep: StepTimer | undefined, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await work();
+  onStep?.(step, performance.now() - started);
+  return result;
+}
+
 /**
  * Creates `benchmark_groups` and materializes every study table in a database that already holds
  * `responses` and `judgments`.
  */
-export async function computeStudy(db: Database): Promise<void> {
+export async function computeStudy(db: Database, onStep?: StepTimer): Promise<void> {
   await db.createTable("benchmark_groups", { benchmark_id: "VARCHAR", benchmark_group: "VARCHAR" }, benchmarkGroupRows());
-  for (const table of Object.keys(STUDY_TABLES)) await db.materialize(table);
+  for (const table of Object.keys(STUDY_TABLES)) await timed(table, onStep, () => db.materialize(table));
 }
 
 /** Every study table of a computed database as plain JSON rows. */
@@ -51,12 +69,16 @@ export async function readStudy(db: Database): Promise<StudyStats> {
  * Loads `runDir/responses.parquet` and `runDir/judgments.parquet` and computes every study table.
  * A missing file, or one without a column the statistics read, is a DataError naming the file.
  */
-export async function studyDatabase(runDir: string): Promise<Database> {
+export async function studyDatabase(runDir: string, onStep?: StepTimer): Promise<Database> {
   const db = await Database.open();
   try {
-    await loadParquet(db, "responses", join(runDir, "responses.parquet"), RESPONSES_SCHEMA, "run `thinksafe eval EXPERIMENT --out DIR` first");
-    await loadParquet(db, "judgments", join(runDir, "judgments.parquet"), JUDGMENTS_SCHEMA, "run `thinksafe judge RUN_DIR` first");
-    await computeStudy(db);
+    await timed("responses.parquet", onStep, () =>
+      loadParquet(db, "responses", join(runDir, "responses.parquet"), STUDY_INPUTS.responses, "run `thinksafe eval EXPERIMENT --out DIR` first", OLDER_RESPONSES),
+    );
+    await timed("judgments.parquet", onStep, () =>
+      loadParquet(db, "judgments", join(runDir, "judgments.parquet"), STUDY_INPUTS.judgments, "run `thinksafe judge RUN_DIR` first"),
+    );
+    await computeStudy(db, onStep);
     return db;
   } catch (error) {
     db.close();
@@ -65,38 +87,16 @@ export async function studyDatabase(runDir: string): Promise<Database> {
 }
 
 /** The study's statistics for a run folder, as plain JSON rows per table. */
-export async function studyStats(runDir: string): Promise<StudyStats> {
-  const db = await studyDatabase(runDir);
+export async function studyStats(runDir: string, onStep?: StepTimer): Promise<StudyStats> {
+  const db = await studyDatabase(runDir, onStep);
   try {
-    return await readStudy(db);
+    return await timed("rows as JSON", onStep, () => readStudy(db));
   } finally {
     db.close();
   }
 }
 
-/** Creates `table` typed by `schema` and fills it from `file`'s columns of the same names. */
-async function loadParquet(db: Database, table: string, file: string, schema: Schema, fix: string): Promise<void> {
-  if (!existsSync(file)) throw new DataError({ file }, "file not found", fix);
-  const source = `read_parquet(${sqlString(file)})`;
-  let present: Set<string>;
-  try {
-    present = new Set((await db.rows(`DESCRIBE SELECT * FROM ${source}`)).map((row) => String(row.column_name)));
-  } catch (error) {
-    throw new DataError({ file }, `not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const missing = Object.keys(schema).filter((column) => !present.has(column));
-  if (missing.length) {
-    throw new DataError({ file, column: missing[0] }, `missing column${missing.length > 1 ? `s ${missing.join(", ")}` : ""}`);
-  }
-  // Typed as the schema says, whatever types the writer used.
-  const columns = Object.entries(schema).map(([column, type]) => `"${column}"::${type} AS "${column}"`).join(", ");
-  try {
-    await db.connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT ${columns} FROM ${source}`);
-  } catch (error) {
-    throw new DataError({ file }, `cannot read its columns as the ${table} table's types (${error instanceof Error ? error.message : String(error)})`);
-  }
+function pick<S extends Schema, K extends keyof S & string>(schema: S, columns: readonly K[]): Pick<S, K> {
+  return Object.fromEntries(columns.map((column) => [column, schema[column]])) as Pick<S, K>;
 }
 
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}

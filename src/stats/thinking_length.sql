@@ -1,11 +1,9 @@
 -- Is longer thinking less safe? The answer's unsafe rate by how long the thinking was, per model and
 -- judge (benchmarks and subsets pooled; repeats count separately). Reads responses and judgments.
--- Length = words in responses.thinking: maximal runs of characters other than ASCII whitespace
--- (space, tab, newline, vertical tab, form feed, carriage return), counted by turning the other
--- whitespace into spaces, splitting on spaces and dropping the empty pieces (plain string functions:
--- several times faster than a regex split). Only responses whose thinking exists (not NULL and
--- holding a non-whitespace character) and whose answer has a verdict from the judge (target
--- 'answer', unsafe IS NOT NULL) count.
+-- Length = responses.thinking_words, recorded at evaluation time by countWords (src/eval/responses.ts):
+-- maximal runs of characters other than ASCII whitespace (space, tab, newline, vertical tab, form
+-- feed, carriage return). Only responses whose thinking has a word (thinking_words > 0; NULL means no
+-- thinking) and whose answer has a verdict from the judge (target 'answer', unsafe IS NOT NULL) count.
 -- Bins have fixed edges on a doubling scale, the same for every model so rows line up:
 --   bin 0: 1-127 words, 1: 128-255, 2: 256-511, 3: 512-1023, 4: 1024-2047, 5: 2048 and more.
 -- words_min / words_max are a bin's inclusive edges (words_max NULL for the open last bin); only bins
@@ -22,11 +20,9 @@ WITH bins AS (
   ) AS t(bin, words_min, words_max)
 ),
 lengths AS (
-  SELECT model_id, benchmark_id, subset, sample_id, "repeat",
-    len(list_filter(string_split(translate(thinking, chr(9) || chr(10) || chr(11) || chr(12) || chr(13), '     '), ' '),
-      piece -> piece <> '')) AS words
+  SELECT model_id, benchmark_id, subset, sample_id, "repeat", thinking_words AS words
   FROM responses
-  WHERE regexp_matches(thinking, '[^\t\n\v\f\r ]')
+  WHERE thinking_words > 0
 ),
 answers AS (
   SELECT l.model_id, j.judge_id, l.words, j.unsafe

@@ -1,6 +1,6 @@
 -- Does unsafe thinking end in an unsafe answer? Per model, benchmark and judge, the 2x2 table of the
--- thinking's verdict against the answer's, over responses whose thinking exists (responses.thinking
--- not NULL and holding a character other than ASCII whitespace) and whose thinking and answer both
+-- thinking's verdict against the answer's, over responses whose thinking exists (it has a word:
+-- responses.thinking_words > 0, see thinking_length.sql) and whose thinking and answer both
 -- have a verdict from that judge (unsafe IS NOT NULL). Reads responses and judgments, which meet on
 -- model_id, benchmark_id, subset, sample_id and repeat. Subsets are pooled; repeats count separately.
 --   n = the responses in the table
@@ -17,7 +17,7 @@
 WITH with_thinking AS (
   SELECT model_id, benchmark_id, subset, sample_id, "repeat"
   FROM responses
-  WHERE regexp_matches(thinking, '[^\t\n\v\f\r ]')
+  WHERE thinking_words > 0
 ),
 verdicts AS (
   SELECT
