@@ -16,8 +16,15 @@
 -- (B, C, rest) ~ Multinomial(n_pairs; b/n, c/n, 1 - (b+c)/n), as D = B + C ~ Binomial(n_pairs,
 -- (b+c)/n_pairs) and then B | D ~ Binomial(D, b/(b+c)), each by inverting its cumulative
 -- distribution at a uniform from bootstrap_pick (draws k = 0 and k = 1 of replicate r, read as
--- 32-bit fractions). Same distribution as resampling pair slots; cost independent of n_pairs.
--- The binomial tables cover mean +- (10 sd + 25) (outside mass < 1e-17) and are renormalised.
+-- 32-bit fractions): the draw is the largest x of positive probability with P[X < x] <= u (values of
+-- probability 0, as when b + c = n_pairs or c = 0, get P[X < x] := 2 so that no u reaches them:
+-- otherwise several values would tie and the ASOF join would pick any of them). Same distribution as
+-- resampling pair slots. The binomial tables cover mean +- (10 sd + 25) (outside mass < 1e-17) and are
+-- renormalised. A table depends only on its trials and probability, so rows with the same
+-- (n_pairs, b, c) share them. There is one D table per row but one B | D table per value of D some
+-- replicate drew (a few hundred per row when n_pairs is in the thousands), so those are summed in
+-- blocks of 32 values: each replicate finds its block (the last whose first value x has
+-- P[B < x] <= u) and then its value within the block from the block's 32 probabilities.
 -- The same uniforms serve every row, so each row's interval depends only on its own pairs.
 -- When every pair agrees (b = c = 0) every replicate gives 0 and the interval is [0, 0].
 --
@@ -25,12 +32,8 @@
 -- p = min(1, 2 * P[X <= min(b, c)]), X ~ Binomial(b + c, 1/2); p = 1 when b + c = 0. The tail is
 -- summed term by term, each C(m, i) / 2^m computed as exp(lgamma(m+1) - lgamma(i+1) -
 -- lgamma(m-i+1) - m ln 2) (relative error about 1e-12 for m up to several thousand).
-WITH judged AS (
-  SELECT model_id, base_model_id, benchmark_id, subset, sample_id, "repeat", judge_id, target, unsafe
-  FROM judgments
-  WHERE unsafe IS NOT NULL
-),
-pairs AS (
+-- judgments is read once per side: a CTE read twice would be materialised, which costs more.
+WITH pairs AS (
   SELECT
     m.model_id,
     m.base_model_id,
@@ -39,8 +42,8 @@ pairs AS (
     m.target,
     m.unsafe AS model_unsafe,
     b.unsafe AS base_unsafe
-  FROM judged AS m
-  JOIN judged AS b
+  FROM judgments AS m
+  JOIN judgments AS b
     ON b.model_id = m.base_model_id
     AND b.benchmark_id = m.benchmark_id
     AND b.subset = m.subset
@@ -49,6 +52,7 @@ pairs AS (
     AND b.judge_id = m.judge_id
     AND b.target = m.target
   WHERE m.base_model_id IS NOT NULL AND m.base_model_id <> m.model_id
+    AND m.unsafe IS NOT NULL AND b.unsafe IS NOT NULL
 ),
 counts AS (
   SELECT
@@ -79,19 +83,20 @@ replicates AS (
     (bootstrap_pick(20250506, r, 1, 4294967296) + 0.5) / 4294967296 AS u_b
   FROM range(1, 2001) AS t(r)
 ),
--- D ~ Binomial(n_pairs, p_disc): the support window, probabilities, and P[D < x] per x.
+-- D ~ Binomial(n_pairs, p_disc), one table per (n_pairs, b + c): the support window, probabilities,
+-- and P[D < x] per x (2 where the probability is 0).
 disc_support AS (
-  SELECT g, n_pairs AS trials, p_disc AS p, unnest(range(
+  SELECT n_pairs AS trials, m, p_disc AS p, unnest(range(
       greatest(0, floor(n_pairs * p_disc - 10 * sqrt(n_pairs * p_disc * (1 - p_disc)) - 25))::BIGINT,
       least(n_pairs, ceil(n_pairs * p_disc + 10 * sqrt(n_pairs * p_disc * (1 - p_disc)) + 25))::BIGINT + 1)) AS x
-  FROM counts
+  FROM (SELECT DISTINCT n_pairs, b + c AS m, p_disc FROM counts)
 ),
 disc_cdf AS (
-  SELECT g, x,
-    coalesce(sum(pmf) OVER (PARTITION BY g ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-      / sum(pmf) OVER (PARTITION BY g) AS below
+  SELECT trials, m, x,
+    CASE WHEN pmf > 0 THEN coalesce(sum(pmf) OVER (PARTITION BY trials, m ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+      / sum(pmf) OVER (PARTITION BY trials, m) ELSE 2 END AS below
   FROM (
-    SELECT g, x, CASE
+    SELECT trials, m, x, CASE
         WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
         WHEN p = 1 THEN (x = trials)::INTEGER::DOUBLE
         ELSE exp(lgamma(trials + 1) - lgamma(x + 1) - lgamma(trials - x + 1)
@@ -99,36 +104,54 @@ disc_cdf AS (
     FROM disc_support
   )
 ),
--- Inversion: the largest x with P[D < x] <= u, i.e. the smallest x with P[D <= x] >= u.
 disc_draws AS (
-  SELECT q.g, q.r, q.u_b, t.x AS d
-  FROM (SELECT c.g, rep.r, rep.u_disc, rep.u_b FROM counts AS c CROSS JOIN replicates AS rep) AS q
-  ASOF JOIN disc_cdf AS t ON t.g = q.g AND q.u_disc >= t.below
+  SELECT q.g, q.b, q.c, q.r, q.u_b, t.x AS d
+  FROM (SELECT c.g, c.n_pairs, c.b, c.c, rep.r, rep.u_disc, rep.u_b FROM counts AS c CROSS JOIN replicates AS rep) AS q
+  ASOF JOIN disc_cdf AS t ON t.trials = q.n_pairs AND t.m = q.b + q.c AND q.u_disc >= t.below
 ),
--- B | D = d ~ Binomial(d, p_b), for each d some replicate drew.
-b_support AS (
-  SELECT g, d, d AS trials, p_b AS p, unnest(range(
-      greatest(0, floor(d * p_b - 10 * sqrt(d * p_b * (1 - p_b)) - 25))::BIGINT,
-      least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT + 1)) AS x
-  FROM (SELECT DISTINCT dd.g, dd.d, c.p_b FROM disc_draws AS dd JOIN counts AS c ON c.g = dd.g)
+-- B | D = d ~ Binomial(d, p_b), one table per (b, c, d) some replicate drew: its window [lo, hi], and
+-- the terms of the probability that do not depend on x, computed once per table.
+b_tables AS (
+  SELECT b, c, d, p_b AS p, lgamma(d + 1) AS ln_d_factorial, ln(greatest(p_b, 1e-300)) AS ln_p,
+    ln(greatest(1 - p_b, 1e-300)) AS ln_q,
+    greatest(0, floor(d * p_b - 10 * sqrt(d * p_b * (1 - p_b)) - 25))::BIGINT AS lo,
+    least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT AS hi
+  FROM (SELECT DISTINCT b, c, d, CASE WHEN b + c > 0 THEN b::DOUBLE / (b + c) ELSE 0.5 END AS p_b FROM disc_draws)
 ),
-b_cdf AS (
-  SELECT g, d, x,
-    coalesce(sum(pmf) OVER (PARTITION BY g, d ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-      / sum(pmf) OVER (PARTITION BY g, d) AS below
+-- Blocks of 32 values from lo: each block's probability mass, and P[B < x0] at its first value x0
+-- (2 for a block of probability 0).
+b_blocks AS (
+  SELECT b, c, d, x0, CASE WHEN mass > 0 THEN before / total ELSE 2 END AS below, before, total
   FROM (
-    SELECT g, d, x, CASE
-        WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
-        WHEN p = 1 THEN (x = trials)::INTEGER::DOUBLE
-        ELSE exp(lgamma(trials + 1) - lgamma(x + 1) - lgamma(trials - x + 1)
-          + x * ln(greatest(p, 1e-300)) + (trials - x) * ln(greatest(1 - p, 1e-300))) END AS pmf
-    FROM b_support
+    SELECT b, c, d, x0, mass,
+      coalesce(sum(mass) OVER (PARTITION BY b, c, d ORDER BY x0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+      sum(mass) OVER (PARTITION BY b, c, d) AS total
+    FROM (
+      SELECT b, c, d, x0, list_sum(list_transform(range(x0, least(hi, x0 + 31) + 1), x -> CASE
+          WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
+          WHEN p = 1 THEN (x = d)::INTEGER::DOUBLE
+          ELSE exp(ln_d_factorial - lgamma(x + 1) - lgamma(d - x + 1) + x * ln_p + (d - x) * ln_q) END)) AS mass
+      FROM (SELECT *, unnest(range(lo, hi + 1, 32)) AS x0 FROM b_tables)
+    )
   )
 ),
-replicate_deltas AS (
-  SELECT q.g, (2 * t.x - q.d)::DOUBLE / c.n_pairs AS delta
+-- Each replicate's block, its 32 probabilities, and the value: x0 plus the number of values after x0
+-- whose P[B < x] = (before + the probabilities from x0 up to x - 1) / total is still <= u.
+b_draws AS (
+  SELECT q.g, q.d, q.u_b, k.x0, k.before, k.total,
+    list_transform(range(k.x0, least(t.hi, k.x0 + 31) + 1), x -> CASE
+        WHEN t.p = 0 THEN (x = 0)::INTEGER::DOUBLE
+        WHEN t.p = 1 THEN (x = t.d)::INTEGER::DOUBLE
+        ELSE exp(t.ln_d_factorial - lgamma(x + 1) - lgamma(t.d - x + 1) + x * t.ln_p + (t.d - x) * t.ln_q) END) AS pmfs
   FROM disc_draws AS q
-  ASOF JOIN b_cdf AS t ON t.g = q.g AND t.d = q.d AND q.u_b >= t.below
+  ASOF JOIN b_blocks AS k ON k.b = q.b AND k.c = q.c AND k.d = q.d AND q.u_b >= k.below
+  JOIN b_tables AS t ON t.b = q.b AND t.c = q.c AND t.d = q.d
+),
+replicate_deltas AS (
+  SELECT q.g,
+    (2 * (q.x0 + len(list_filter(range(1, len(q.pmfs)), i -> (q.before + list_sum(q.pmfs[1:i])) / q.total <= q.u_b))) - q.d)::DOUBLE
+      / c.n_pairs AS delta
+  FROM b_draws AS q
   JOIN counts AS c ON c.g = q.g
 ),
 intervals AS (

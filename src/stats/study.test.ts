@@ -334,6 +334,66 @@ describe("degradation.sql", () => {
     close(row.mcnemar_p, mcnemarExact(7, 0)); // 2/128
   });
 
+  test("tables with values of probability 0 (b + c = n_pairs, or c = 0) draw only values that can occur", async () => {
+    // Every resample of these has D = n_pairs (all pairs discordant) or B = D (no c-pairs). Such
+    // tables have runs of values with equal P[X < x]; the draw must not depend on how the DuckDB
+    // version breaks the tie (DuckDB 1.5 gave [0.55, 0.55] for the first row before).
+    const rows = (await study([
+      ...paired(repeatKinds({ both: 0, model: 40, base: 0, neither: 0 }), { benchmark: "figstep" }),
+      ...paired(repeatKinds({ both: 0, model: 0, base: 1000, neither: 0 }), { benchmark: "jailbreakv" }),
+      ...paired(repeatKinds({ both: 0, model: 20, base: 20, neither: 0 }), { benchmark: "mm-safetybench" }),
+      ...paired(repeatKinds({ both: 30, model: 12, base: 0, neither: 358 }), { benchmark: "siuo" }),
+    ])).degradation;
+    const byBenchmark = Object.fromEntries(rows.map((r) => [r.benchmark_id, r]));
+    assert.deepEqual([byBenchmark.figstep!.ci_low, byBenchmark.figstep!.ci_high], [1, 1]);
+    assert.deepEqual([byBenchmark.jailbreakv!.ci_low, byBenchmark.jailbreakv!.ci_high], [-1, -1]);
+    // n = 40, b = c = 20: delta* = (2B - 40)/40 with B ~ Binomial(40, 1/2).
+    const balanced = byBenchmark["mm-safetybench"]!;
+    assert.ok(Math.abs((balanced.ci_low as number) - exactBootstrapQuantile(40, 20, 20, 0.025)) <= 2 / 40 + 1e-12, `ci_low ${balanced.ci_low}`);
+    assert.ok(Math.abs((balanced.ci_high as number) - exactBootstrapQuantile(40, 20, 20, 0.975)) <= 2 / 40 + 1e-12, `ci_high ${balanced.ci_high}`);
+    // n = 400, b = 12, c = 0: delta* = B/400 >= 0.
+    const oneWay = byBenchmark.siuo!;
+    assert.ok((oneWay.ci_low as number) >= 0, `ci_low ${oneWay.ci_low}`);
+    close(oneWay.ci_low, exactBootstrapQuantile(400, 12, 0, 0.025), 2 / 400 + 1e-12);
+    close(oneWay.ci_high, exactBootstrapQuantile(400, 12, 0, 0.975), 2 / 400 + 1e-12);
+  });
+
+  test("rows with the same counts share their binomial tables: the same interval wherever they are", async () => {
+    const kinds2 = repeatKinds({ both: 5, model: 12, base: 3, neither: 20 });
+    const rows = (await study([
+      ...paired(kinds2, { benchmark: "figstep" }),
+      ...paired(repeatKinds({ both: 1, model: 30, base: 9, neither: 60 }), { benchmark: "jailbreakv" }),
+      ...paired(kinds2, { benchmark: "siuo" }),
+      ...paired(kinds2, { benchmark: "vlguard", judge: "other" }),
+    ])).degradation;
+    const alone = (await study(paired(kinds2))).degradation[0]!;
+    const same = rows.filter((r) => r.n_pairs === 40);
+    assert.equal(same.length, 3);
+    for (const row of same) assert.deepEqual([row.ci_low, row.ci_high, row.mcnemar_p], [alone.ci_low, alone.ci_high, alone.mcnemar_p]);
+  });
+
+  test("McNemar p exact to 1e-9 with thousands of discordant pairs", async () => {
+    // b = 1234, c = 1400: m = 2634, p ≈ 0.0013 (computed as a ratio of BigInts).
+    const kinds2 = repeatKinds({ both: 0, model: 1234, base: 1400, neither: 10 });
+    const row = (await study(paired(kinds2))).degradation[0]!;
+    const exact = mcnemarExact(1234, 1400);
+    assert.ok(exact > 1e-4 && exact < 0.1, `exact p ${exact}`);
+    close(row.mcnemar_p, exact, 1e-9);
+    close(row.delta, (1234 - 1400) / 2644);
+    assert.ok((row.ci_low as number) < (row.delta as number) && (row.delta as number) < (row.ci_high as number));
+  });
+
+  test("McNemar p for b = c is 1, and for small tables equals the hand-summed binomial tail", async () => {
+    const rows: J[] = [
+      ...paired(repeatKinds({ both: 0, model: 5, base: 5, neither: 0 }), { benchmark: "siuo" }),
+      ...paired(repeatKinds({ both: 1, model: 1, base: 6, neither: 2 }), { benchmark: "vlguard" }),
+    ];
+    const rows2 = (await study(rows)).degradation;
+    const byBenchmark = Object.fromEntries(rows2.map((r) => [r.benchmark_id, r]));
+    assert.equal(byBenchmark.siuo!.mcnemar_p, 1);
+    close(byBenchmark.vlguard!.mcnemar_p, (2 * (1 + 7)) / 128); // m = 7, min = 1
+  });
+
   test("degradation_by_group: unweighted mean over the group's benchmarks", async () => {
     const rows: J[] = [
       // figstep: 10 pairs, model 6 unsafe, base 2 → delta 0.4
