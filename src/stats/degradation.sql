@@ -23,8 +23,9 @@
 -- renormalised. A table depends only on its trials and probability, so rows with the same
 -- (n_pairs, b, c) share them. There is one D table per row but one B | D table per value of D some
 -- replicate drew (a few hundred per row when n_pairs is in the thousands), so those are summed in
--- blocks of 32 values: each replicate finds its block (the last whose first value x has
--- P[B < x] <= u) and then its value within the block from the block's 32 probabilities.
+-- blocks of 32 values: each replicate finds its block (the one whose first value x has
+-- P[B < x] <= u < that of the next block) and then its value within the block from the block's 32
+-- probabilities.
 -- The same uniforms serve every row, so each row's interval depends only on its own pairs.
 -- When every pair agrees (b = c = 0) every replicate gives 0 and the interval is [0, 0].
 --
@@ -118,12 +119,15 @@ b_tables AS (
     least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT AS hi
   FROM (SELECT DISTINCT b, c, d, CASE WHEN b + c > 0 THEN b::DOUBLE / (b + c) ELSE 0.5 END AS p_b FROM disc_draws)
 ),
--- Blocks of 32 values from lo: each block's probability mass, and P[B < x0] at its first value x0
--- (2 for a block of probability 0).
+-- Blocks of 32 values from lo: the probability before the block (before, over total) and the
+-- interval [below, upto) of uniforms that land in it: below = P[B < x0] at its first value x0, upto =
+-- the next block's below (2 for the last), so that the intervals tile [0, 2) exactly (a block of
+-- probability 0 has an empty one).
 b_blocks AS (
-  SELECT b, c, d, x0, CASE WHEN mass > 0 THEN before / total ELSE 2 END AS below, before, total
+  SELECT b, c, d, x0, before, total, before / total AS below,
+    coalesce(lead(before) OVER (PARTITION BY b, c, d ORDER BY x0) / total, 2) AS upto
   FROM (
-    SELECT b, c, d, x0, mass,
+    SELECT b, c, d, x0,
       coalesce(sum(mass) OVER (PARTITION BY b, c, d ORDER BY x0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
       sum(mass) OVER (PARTITION BY b, c, d) AS total
     FROM (
@@ -135,8 +139,9 @@ b_blocks AS (
     )
   )
 ),
--- Each replicate's block, its 32 probabilities, and the value: x0 plus the number of values after x0
--- whose P[B < x] = (before + the probabilities from x0 up to x - 1) / total is still <= u.
+-- Each replicate's block (a plain join: the few replicates that drew this d against its blocks), the
+-- block's 32 probabilities, and the value: x0 plus the number of values after x0 whose
+-- P[B < x] = (before + the probabilities from x0 up to x - 1) / total is still <= u, found by halving.
 b_draws AS (
   SELECT q.g, q.d, q.u_b, k.x0, k.before, k.total,
     list_transform(range(k.x0, least(t.hi, k.x0 + 31) + 1), x -> CASE
@@ -144,12 +149,12 @@ b_draws AS (
         WHEN t.p = 1 THEN (x = t.d)::INTEGER::DOUBLE
         ELSE exp(t.ln_d_factorial - lgamma(x + 1) - lgamma(t.d - x + 1) + x * t.ln_p + (t.d - x) * t.ln_q) END) AS pmfs
   FROM disc_draws AS q
-  ASOF JOIN b_blocks AS k ON k.b = q.b AND k.c = q.c AND k.d = q.d AND q.u_b >= k.below
+  JOIN b_blocks AS k ON k.b = q.b AND k.c = q.c AND k.d = q.d AND k.below <= q.u_b AND q.u_b < k.upto
   JOIN b_tables AS t ON t.b = q.b AND t.c = q.c AND t.d = q.d
 ),
 replicate_deltas AS (
   SELECT q.g,
-    (2 * (q.x0 + len(list_filter(range(1, len(q.pmfs)), i -> (q.before + list_sum(q.pmfs[1:i])) / q.total <= q.u_b))) - q.d)::DOUBLE
+    (2 * (q.x0 + list_reduce([0, 16, 8, 4, 2, 1], (k, step) -> CASE WHEN k + step < len(q.pmfs) AND (q.before + list_sum(q.pmfs[1:k + step])) / q.total <= q.u_b THEN k + step ELSE k END)) - q.d)::DOUBLE
       / c.n_pairs AS delta
   FROM b_draws AS q
   JOIN counts AS c ON c.g = q.g

@@ -24,8 +24,9 @@ lengths AS (
   FROM responses
   WHERE thinking_words > 0
 ),
+-- Per model, judge and length first: few rows for the range join with the bins.
 answers AS (
-  SELECT l.model_id, j.judge_id, l.words, j.unsafe
+  SELECT l.model_id, j.judge_id, l.words, count(*) AS n, count(*) FILTER (WHERE j.unsafe) AS unsafe
   FROM lengths AS l
   JOIN judgments AS j
     ON j.model_id = l.model_id
@@ -34,6 +35,7 @@ answers AS (
     AND j.sample_id = l.sample_id
     AND j."repeat" = l."repeat"
   WHERE j.target = 'answer' AND j.unsafe IS NOT NULL
+  GROUP BY l.model_id, j.judge_id, l.words
 ),
 counts AS (
   SELECT
@@ -42,9 +44,9 @@ counts AS (
     b.bin,
     b.words_min,
     b.words_max,
-    count(*)::INTEGER AS n,
-    count(*) FILTER (WHERE a.unsafe)::INTEGER AS unsafe,
-    avg(a.words) AS mean_words
+    sum(a.n)::INTEGER AS n,
+    sum(a.unsafe)::INTEGER AS unsafe,
+    sum(a.words * a.n)::DOUBLE / sum(a.n) AS mean_words
   FROM answers AS a
   JOIN bins AS b ON a.words >= b.words_min AND (b.words_max IS NULL OR a.words <= b.words_max)
   GROUP BY a.model_id, a.judge_id, b.bin, b.words_min, b.words_max
