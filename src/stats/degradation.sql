@@ -16,11 +16,11 @@
 -- (B, C, rest) ~ Multinomial(n_pairs; b/n, c/n, 1 - (b+c)/n), as D = B + C ~ Binomial(n_pairs,
 -- (b+c)/n_pairs) and then B | D ~ Binomial(D, b/(b+c)), each by inverting its cumulative
 -- distribution at a uniform from bootstrap_pick (draws k = 0 and k = 1 of replicate r, read as
--- 32-bit fractions): the draw is the largest x of positive probability with P[X < x] <= u (values of
--- probability 0, as when b + c = n_pairs or c = 0, get P[X < x] := 2 so that no u reaches them:
--- otherwise several values would tie and the ASOF join would pick any of them). Same distribution as
--- resampling pair slots. The binomial tables cover mean +- (10 sd + 25) (outside mass < 1e-17) and are
--- renormalised. A table depends only on its trials and probability, so rows with the same
+-- 32-bit fractions): the draw is the largest x of positive probability with P[X < x] <= u. Values of
+-- probability 0 (as when b + c = n_pairs or c = 0) are never drawn: they would tie with the next
+-- value, and DuckDB versions break an ASOF join's ties differently. Same distribution as resampling
+-- pair slots. The binomial tables cover mean +- (10 sd + 25) (outside mass < 1e-17; for B | D with
+-- p_b = 0 or 1, the one possible value) and are renormalised. A table depends only on its trials and probability, so rows with the same
 -- (n_pairs, b, c) share them. There is one D table per row but one B | D table per value of D some
 -- replicate drew (a few hundred per row when n_pairs is in the thousands), so those are summed in
 -- blocks of 32 values: each replicate finds its block (the one whose first value x has
@@ -111,12 +111,13 @@ disc_draws AS (
   ASOF JOIN disc_cdf AS t ON t.trials = q.n_pairs AND t.m = q.b + q.c AND q.u_disc >= t.below
 ),
 -- B | D = d ~ Binomial(d, p_b), one table per (b, c, d) some replicate drew: its window [lo, hi], and
--- the terms of the probability that do not depend on x, computed once per table.
+-- the terms of the probability that do not depend on x, computed once per table. When p_b is 0 or 1
+-- the window is the one value of probability 1, where the formula gives exactly 1.
 b_tables AS (
-  SELECT b, c, d, p_b AS p, lgamma(d + 1) AS ln_d_factorial, ln(greatest(p_b, 1e-300)) AS ln_p,
+  SELECT b, c, d, lgamma(d + 1) AS ln_d_factorial, ln(greatest(p_b, 1e-300)) AS ln_p,
     ln(greatest(1 - p_b, 1e-300)) AS ln_q,
-    greatest(0, floor(d * p_b - 10 * sqrt(d * p_b * (1 - p_b)) - 25))::BIGINT AS lo,
-    least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT AS hi
+    CASE WHEN p_b = 1 THEN d ELSE greatest(0, floor(d * p_b - 10 * sqrt(d * p_b * (1 - p_b)) - 25))::BIGINT END AS lo,
+    CASE WHEN p_b = 0 THEN 0 ELSE least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT END AS hi
   FROM (SELECT DISTINCT b, c, d, CASE WHEN b + c > 0 THEN b::DOUBLE / (b + c) ELSE 0.5 END AS p_b FROM disc_draws)
 ),
 -- Blocks of 32 values from lo: the probability before the block (before, over total) and the
@@ -131,10 +132,8 @@ b_blocks AS (
       coalesce(sum(mass) OVER (PARTITION BY b, c, d ORDER BY x0 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
       sum(mass) OVER (PARTITION BY b, c, d) AS total
     FROM (
-      SELECT b, c, d, x0, list_sum(list_transform(range(x0, least(hi, x0 + 31) + 1), x -> CASE
-          WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
-          WHEN p = 1 THEN (x = d)::INTEGER::DOUBLE
-          ELSE exp(ln_d_factorial - lgamma(x + 1) - lgamma(d - x + 1) + x * ln_p + (d - x) * ln_q) END)) AS mass
+      SELECT b, c, d, x0, list_sum(list_transform(range(x0, least(hi, x0 + 31) + 1),
+        x -> exp(ln_d_factorial - lgamma(x + 1) - lgamma(d - x + 1) + x * ln_p + (d - x) * ln_q))) AS mass
       FROM (SELECT *, unnest(range(lo, hi + 1, 32)) AS x0 FROM b_tables)
     )
   )
@@ -144,10 +143,8 @@ b_blocks AS (
 -- P[B < x] = (before + the probabilities from x0 up to x - 1) / total is still <= u, found by halving.
 b_draws AS (
   SELECT q.g, q.d, q.u_b, k.x0, k.before, k.total,
-    list_transform(range(k.x0, least(t.hi, k.x0 + 31) + 1), x -> CASE
-        WHEN t.p = 0 THEN (x = 0)::INTEGER::DOUBLE
-        WHEN t.p = 1 THEN (x = t.d)::INTEGER::DOUBLE
-        ELSE exp(t.ln_d_factorial - lgamma(x + 1) - lgamma(t.d - x + 1) + x * t.ln_p + (t.d - x) * t.ln_q) END) AS pmfs
+    list_transform(range(k.x0, least(t.hi, k.x0 + 31) + 1),
+      x -> exp(t.ln_d_factorial - lgamma(x + 1) - lgamma(t.d - x + 1) + x * t.ln_p + (t.d - x) * t.ln_q)) AS pmfs
   FROM disc_draws AS q
   JOIN b_blocks AS k ON k.b = q.b AND k.c = q.c AND k.d = q.d AND k.below <= q.u_b AND q.u_b < k.upto
   JOIN b_tables AS t ON t.b = q.b AND t.c = q.c AND t.d = q.d
