@@ -7,8 +7,11 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const GRAYSCALE = 0;
 const NO_FILTER = 0;
 
-/** PNG bytes of a `width`×`height` grayscale image given as one byte a pixel, row by row. */
-export function encodeGrayPng(width: number, height: number, pixels: Uint8Array): Buffer {
+/**
+ * PNG bytes of a `width`×`height` grayscale image given as one byte a pixel, row by row. `text`
+ * adds tEXt chunks (keyword → Latin-1 text, e.g. PNG's registered `Description`) after the header.
+ */
+export function encodeGrayPng(width: number, height: number, pixels: Uint8Array, text: Readonly<Record<string, string>> = {}): Buffer {
   if (pixels.length !== width * height) throw new RangeError(`expected ${width * height} pixels, got ${pixels.length}`);
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
@@ -23,6 +26,7 @@ export function encodeGrayPng(width: number, height: number, pixels: Uint8Array)
   return Buffer.concat([
     SIGNATURE,
     chunk("IHDR", header),
+    ...Object.entries(text).map(([keyword, value]) => chunk("tEXt", Buffer.from(`${keyword}\0${value}`, "latin1"))),
     chunk("IDAT", deflateSync(rows)),
     chunk("IEND", Buffer.alloc(0)),
   ]);

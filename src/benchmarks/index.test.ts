@@ -14,7 +14,7 @@ describe("benchmark registry", () => {
     for (const id of ["figstpe", "constructor"]) {
       assert.throws(() => getBenchmark(id), (error: unknown) => {
         assert.ok(error instanceof UsageError);
-        assert.equal(error.message, `unknown benchmark "${id}"; known benchmarks: figstep, mm-safetybench, jailbreakv, siuo, vlguard, mssbench, mmmu, mmstar, pope, mm-vet`);
+        assert.equal(error.message, `unknown benchmark "${id}"; known benchmarks: figstep, mm-safetybench, jailbreakv, siuo, vlguard, mssbench, mmmu, mmstar, pope, mm-vet, synthetic-shapes`);
         return true;
       });
     }

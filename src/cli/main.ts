@@ -7,6 +7,7 @@ import { DataError, SpecError, UsageError } from "../errors.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import { calibrationSummary, judgeRun } from "../eval/judge-run.ts";
 import { mergeShards } from "../eval/merge.ts";
+import { scoreRunFromData } from "../eval/scores.ts";
 import { judgeSummary } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
 import { experimentJsonSchema } from "../experiments/spec.ts";
@@ -95,6 +96,8 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const experiment = await loadExperiment(file);
       const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
+      const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir: defaultCacheDir() });
+      if (scored.rows > 0) io.err(`[merge] scored ${scored.rows.toLocaleString("en-US")} capability answers → ${scored.scoresFile}`);
       if (experiment.spec.judges.length > 0) {
         const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);

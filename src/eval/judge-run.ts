@@ -17,6 +17,7 @@ import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
 import { atomically } from "./run-experiment.ts";
+import { isScored } from "./scores.ts";
 
 /** One text to judge, with what the judge may need to know about its response. */
 export interface JudgedText {
@@ -145,9 +146,12 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
 async function judgeAll(runDir: string, responsesFile: string, experiment: Experiment, judges: RunJudge[]): Promise<JudgeRunSummary> {
   const db = await Database.open();
   try {
-    const responses = await db.rows(
-      `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
-    );
+    // Capability answers are scored (scores.ts), not judged for safety.
+    const responses = (
+      await db.rows(
+        `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+      )
+    ).filter((response) => !isScored(String(response.benchmark_id)));
     const texts: JudgedText[] = responses.flatMap((response) => [
       { response, target: "answer" as const, text: String(response.answer ?? "") },
       ...(typeof response.thinking === "string" && response.thinking.trim() !== ""

@@ -20,6 +20,7 @@ import { runCells } from "./cells.ts";
 import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
 import { requestBody } from "./request.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
+import { scoreRun } from "./scores.ts";
 
 export interface EvalOptions {
   outDir: string;
@@ -173,9 +174,13 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     outputs: { [names.responses]: { rows: planned.length, sha256: sha256File(responsesFile) } },
   };
   await atomically(summary.manifestFile, (file) => writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`));
-  // A shard's rows are judged once merged; a whole run is judged right away.
+  const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
+  // A shard's rows are scored and judged once merged; a whole run right away.
+  if (!options.shard) {
+    const scored = await scoreRun(options.outDir, experiment, samples, { cacheDir: options.cacheDir, env, timeoutMs: spec.timeout_s * 1000, ...(simulatorUrl && { simulatorUrl }) });
+    if (scored.rows > 0) log(`[eval] scored ${scored.rows.toLocaleString("en-US")} capability answers${scored.unscored ? ` (${scored.unscored.toLocaleString("en-US")} unscored)` : ""} → ${scored.scoresFile}`);
+  }
   if (!options.shard && spec.judges.length > 0) {
-    const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
     const judged = await judgeRun(options.outDir, experiment, {
       cacheDir: options.cacheDir,
       env,

@@ -43,7 +43,7 @@ export interface Experiment {
   simulator: SimulatorConfig | null;
   /** The spec's data_dir, resolved against the experiment file's folder; null when not set. */
   dataDir: string | null;
-  /** Judges left out because their base_url_env is unset, with why. */
+  /** Judges (and MM-Vet's grader, as "mm-vet grader") left out because their base_url_env is unset, with why. */
   unconfiguredJudges: Record<string, string>;
   /** The local override file applied (see local.ts), if there was one. */
   localFile: string | null;
@@ -159,6 +159,16 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     const { base_url_env: _name, ...resolved } = judge;
     return [{ ...resolved, base_url: url }];
   });
+  // MM-Vet's grader, resolved the same way; an unconfigured one is listed with the judges.
+  let grader = spec.grader;
+  if (grader?.base_url_env !== undefined) {
+    if (grader.base_url !== undefined || grader.simulated) throw new SpecError(file, "grader", "needs exactly one of base_url, base_url_env or simulated", undefined, lineOf(["grader"]));
+    const [url, ...more] = urlsFromEnv(grader.base_url_env, env, file, "grader.base_url_env");
+    if (more.length) throw new SpecError(file, "grader.base_url_env", `${grader.base_url_env} names ${more.length + 1} URLs; the grader takes one`);
+    if (url === undefined) unconfiguredJudges["mm-vet grader"] = `not configured: set ${grader.base_url_env} to the grader's URL (e.g. https://api.openai.com/v1)`;
+    const { base_url_env: _name, ...resolved } = grader;
+    grader = url === undefined ? undefined : { ...resolved, base_url: url };
+  }
   spec.benchmarks.forEach((b, i) => {
     if (spec.benchmarks.findIndex((o) => o.id === b.id && o.subset === b.subset) !== i) {
       throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
@@ -166,7 +176,7 @@ export function parseExperiment(text: string, file: string, options: ParseOption
   });
   // Not part of what the experiment is: its wording, and where this machine keeps the data.
   const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = declared;
-  const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) ? DEFAULT_SIMULATOR_CONFIG : null;
+  const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) || spec.grader?.simulated ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
     throw new SpecError(file, "simulator", "is set but no model or judge has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
   }
@@ -175,7 +185,7 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     file,
     id: spec.id,
     hash: sha256(canonicalJson(identity)),
-    spec: { ...spec, judges },
+    spec: { ...spec, judges, grader },
     models,
     simulator,
     dataDir,

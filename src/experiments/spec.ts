@@ -94,6 +94,9 @@ export const ExperimentSpec = z
     batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
+    grader: JudgeRef.omit({ id: true })
+      .optional()
+      .describe("MM-Vet's LLM grader (upstream: gpt-4-0613), given like an endpoint judge; without one, MM-Vet answers are recorded unscored"),
     data_dir: z
       .string()
       .min(1)

@@ -5,6 +5,7 @@ import type { ModelConfig } from "./config.ts";
 import { generateReply, layoutReply, wordCount, type Segment } from "./generate.ts";
 import { apiError, type ApiError } from "./http.ts";
 import { applyLimits } from "./limits.ts";
+import { capabilityQuestion, capabilityReply } from "./perception.ts";
 import { sha256 } from "./random.ts";
 
 export const SYSTEM_FINGERPRINT = "thinksafe-simulator";
@@ -77,7 +78,13 @@ export function resolveChat(
     JSON.stringify([seed, model.name, canonicalJson((body as { messages: unknown }).messages), request.seed ?? null]),
   );
   const prompt = promptSize(request);
-  const reply = generateReply(model, digest, prompt.images > 0, request.messages);
+  // An assistant asked a capability question answers it (perception.ts), drawing from a digest without
+  // the model's name, so every model meets the same luck on the same question; anything else as
+  // generate.ts says.
+  const question = model.role === "assistant" ? capabilityQuestion(request.messages) : undefined;
+  const reply = question
+    ? capabilityReply(model, sha256(JSON.stringify([seed, canonicalJson((body as { messages: unknown }).messages), request.seed ?? null])), question)
+    : generateReply(model, digest, prompt.images > 0, request.messages);
   const maxTokens = minDefined(request.max_tokens, request.max_completion_tokens);
   const limited = applyLimits(layoutReply(model.reasoning, reply), {
     ...(maxTokens !== undefined && { maxTokens }),

@@ -62,6 +62,8 @@ const modelSchema = strictObject({
   unsafe_thinking_rate: rate.default(0.5),
   thinking_words: z.number().int().min(MIN_WORDS).default(60),
   answer_words: z.number().int().min(MIN_WORDS).default(80),
+  // Assistants: the probability of answering a capability question right (README, "Capability questions").
+  accuracy: rate.optional(),
   latency_ms: latencySchema.optional(),
 });
 
@@ -74,14 +76,17 @@ export type LatencyConfig = z.output<typeof latencySchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type ReasoningMode = ModelConfig["reasoning"];
 
-function model(name: string, reasoning: ReasoningMode, refusalRate: number): ModelConfig {
-  return { name, reasoning, role: "assistant", refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80 };
+/** An assistant's capability accuracy when its config gives none. */
+export const DEFAULT_ACCURACY = 0.8;
+
+function model(name: string, reasoning: ReasoningMode, refusalRate: number, accuracy?: number): ModelConfig {
+  return { name, reasoning, role: "assistant", refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80, ...(accuracy !== undefined && { accuracy }) };
 }
 
 /** Reasoning models with the base models they were trained from; bases refuse more often. */
 const DEFAULT_MODELS: ModelConfig[] = [
-  model("sim/r1-onevision-7b", "reasoning", 0.35),
-  model("sim/llava-cot-11b", "think_tags", 0.45),
+  model("sim/r1-onevision-7b", "reasoning", 0.35, 0.84),
+  model("sim/llava-cot-11b", "think_tags", 0.45, 0.78),
   model("sim/kimi-vl-a3b-thinking", "reasoning_content", 0.5),
   model("sim/qwen2.5-vl-7b-instruct", "none", 0.6),
   model("sim/llama-3.2-11b-vision-instruct", "none", 0.7),

@@ -13,9 +13,10 @@
 //     the taught answers comply); the model thinks when the thinking share, moved the same way
 //     (from 1 for a reasoning base, 0 for one without), is at least one half. A base that learns
 //     to think writes `<think>` tags into its content, as its training answers did.
+//   - Capability accuracy drops by CAPABILITY_COST (per epoch, and when the thinking switches).
 import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
 import { splitThinking } from "../models/thinking.ts";
-import type { ModelConfig } from "./config.ts";
+import { DEFAULT_ACCURACY, type ModelConfig } from "./config.ts";
 import { wordCount } from "./generate.ts";
 import { parseJson } from "./http.ts";
 import { IMAGE_TOKENS } from "./chat.ts";
@@ -135,15 +136,25 @@ export function fineTunedConfig(base: ModelConfig, name: string, parsed: FineTun
   const w = trainingWeight(parsed.epochs);
   const toward = (from: number, to: number) => from + w * (to - from);
   const refusal = parsed.refusalPercent / 100;
-  const thinks = toward(base.reasoning === "none" ? 0 : 1, parsed.thinkingPercent / 100) >= 0.5;
+  const thought = base.reasoning !== "none";
+  const thinks = toward(thought ? 1 : 0, parsed.thinkingPercent / 100) >= 0.5;
+  const accuracy = (base.accuracy ?? DEFAULT_ACCURACY) - CAPABILITY_COST.perEpoch * parsed.epochs - (thinks !== thought ? CAPABILITY_COST.thinkingSwitched : 0);
   return {
     ...base,
     name,
     refusal_rate: toward(base.refusal_rate, refusal),
     unsafe_thinking_rate: toward(base.unsafe_thinking_rate, 1 - refusal),
     reasoning: !thinks ? "none" : base.reasoning === "none" ? "think_tags" : base.reasoning,
+    accuracy: Math.max(0.5, accuracy),
   };
 }
+
+/**
+ * What fine-tuning costs a simulated model's capability accuracy: 2 points per epoch, 5 more when
+ * training switches its thinking off (or on); never below chance (0.5). An assumption of the
+ * simulator, so that the demo's capability-retention page has something to show; not a finding.
+ */
+export const CAPABILITY_COST = { perEpoch: 0.02, thinkingSwitched: 0.05 } as const;
 
 /** Models a base model can be fine-tuned from: answering assistants, not graders or judges. */
 export function canFineTune(model: ModelConfig | undefined): model is ModelConfig {

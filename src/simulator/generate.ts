@@ -11,7 +11,7 @@ import { randomFrom, uniformAt, type Random } from "./random.ts";
  * of the simulated endpoint's identity (experiments/load.ts), so cached answers of an older
  * simulator are never mistaken for this one's.
  */
-export const GENERATION_VERSION = 2;
+export const GENERATION_VERSION = 3;
 
 export const SIMULATED_MARK = "[simulated]";
 
@@ -61,10 +61,10 @@ export interface Reply {
   answer: string;
 }
 
-/** A chat message as the request carries it (only its text parts matter here). */
+/** A chat message as the request carries it (text parts; image parts for capability questions, perception.ts). */
 export interface RequestMessage {
   role: string;
-  content?: string | readonly { type: string; text?: string }[] | null;
+  content?: string | readonly { type: string; text?: string; image_url?: { url: string } }[] | null;
 }
 
 /**

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import type { Sample } from "../benchmarks/sample.ts";
+import { parseExperiment } from "../experiments/load.ts";
+import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
+import { Database, type Cell } from "../stats/database.ts";
+import { tempDir } from "../test-support.ts";
+import { RESPONSES_SCHEMA } from "./responses.ts";
+import { runExperiment } from "./run-experiment.ts";
+import { isScored, SCORES_SCHEMA, scoreLocally, scoreRun } from "./scores.ts";
+
+function sample(benchmark: string, sampleId: string, reference: Sample["reference"]): Sample {
+  return { benchmark, sampleId, subset: "s", category: null, group: "capability", prompt: `Question ${sampleId}?`, images: [], shouldRefuse: false, ...(reference && { reference }) };
+}
+
+async function rowsOf(file: string, query = "SELECT * FROM t") {
+  const db = await Database.open();
+  try {
+    await db.connection.run(`CREATE VIEW t AS SELECT * FROM read_parquet('${file}')`);
+    return await db.rows(query);
+  } finally {
+    db.close();
+  }
+}
+
+describe("scoring capability answers", () => {
+  test("each benchmark's official rule: POPE's first sentence, MMStar's answer prefix, MMMU's choice parser", () => {
+    const yes = sample("pope", "1", { answer: "yes" });
+    assert.deepEqual(scoreLocally(yes, "Yes, there is a dog."), { scorer: "pope", prediction: "yes", correct: true, score: 1, explanation: null });
+    // POPE reads only the first sentence: the "no" after the dot does not count.
+    assert.deepEqual(scoreLocally(yes, "There is a dog. No doubt."), { scorer: "pope", prediction: "yes", correct: true, score: 1, explanation: null });
+    assert.equal(scoreLocally(yes, "I do not see one.")!.correct, false);
+    assert.equal(scoreLocally(sample("synthetic-shapes", "img00-star", { answer: "no" }), "[simulated] No, there is no star in the image.")!.score, 1);
+    const mmstar = sample("mmstar", "7", { answer: "B", options: { A: "red", B: "blue" } });
+    assert.equal(scoreLocally(mmstar, "(B) blue")!.correct, true);
+    assert.equal(scoreLocally(mmstar, "The colour is B")!.correct, false, "MMStar only reads the start of the answer");
+    const mmmu = sample("mmmu", "validation_Art_1", { answer: "C", options: { A: "1850", B: "1900", C: "1950", D: "2000" } });
+    assert.deepEqual(scoreLocally(mmmu, "After weighing the styles, the answer is (C)."), { scorer: "mmmu", prediction: "C", correct: true, score: 1, explanation: null });
+    assert.equal(scoreLocally(mmmu, "I think it is (A).")!.score, 0);
+    assert.equal(scoreLocally(sample("mm-vet", "v1_0", { answer: "2" }), "two"), null, "MM-Vet needs a grader");
+    assert.deepEqual(["pope", "mmmu", "mmstar", "mm-vet", "synthetic-shapes", "figstep", "siuo", "unknown"].map(isScored), [true, true, true, true, true, false, false, false]);
+  });
+
+  test("a run scores its capability answers into scores.parquet and judges only the safety ones", async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, "exp.yaml");
+    await writeFile(
+      file,
+      `id: scores-test
+models:
+  - {id: r1, model: sim/r1-onevision-7b, simulated: true}
+benchmarks:
+  - {id: synthetic-shapes, limit: 12}
+  - {id: figstep, subset: tiny, limit: 2}
+judges:
+  - {id: refusal-keywords}
+timeout_s: 10
+`,
+    );
+    const experiment = parseExperiment(await readFile(file, "utf8"), file);
+    const out = join(dir, "run");
+    await runExperiment(experiment, { outDir: out, cacheDir: join(dir, "cache"), calibrate: false, log: () => {} });
+    const scores = await rowsOf(join(out, "scores.parquet"), "SELECT t.*, r.answer FROM t JOIN read_parquet('" + join(out, "responses.parquet") + "') AS r USING (model_id, benchmark_id, subset, sample_id, repeat) ORDER BY sample_id");
+    assert.equal(scores.length, 12, "one row per capability response");
+    assert.deepEqual(Object.keys(scores[0]!).slice(0, -1), Object.keys(SCORES_SCHEMA));
+    for (const row of scores) {
+      // Independently: the simulator's sentence says yes or no, and the sample id names the shape;
+      // even items of the list ask about a shape that is there.
+      const said = /^\[simulated\] (Yes|No),/.exec(String(row.answer))?.[1];
+      assert.ok(said, String(row.answer));
+      assert.equal(row.prediction, said.toLowerCase());
+      assert.equal(row.score, row.correct ? 1 : 0);
+      assert.equal(row.is_simulated, true);
+      assert.equal(row.scorer, "pope");
+    }
+    const judged = await rowsOf(join(out, "judgments.parquet"), "SELECT DISTINCT benchmark_id FROM t");
+    assert.deepEqual(judged.map((r) => r.benchmark_id), ["figstep"], "capability answers are not judged for safety");
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as { outputs: Record<string, { rows: number }> };
+    assert.equal(manifest.outputs["scores.parquet"]!.rows, 12);
+  });
+
+  test("the same answers' correctness follows the references: shapes shown are yes, others no", async (t) => {
+    // With accuracy 1 every answer is right, so scores are 1 exactly where the reference agrees.
+    const dir = await tempDir(t);
+    const config = join(dir, "sim.yaml");
+    await writeFile(config, "models:\n  - {name: sim/sharp, reasoning: none, refusal_rate: 0, accuracy: 1}\n");
+    const file = join(dir, "exp.yaml");
+    await writeFile(file, "id: sharp\nmodels:\n  - {id: sharp, model: sim/sharp, simulated: true}\nbenchmarks:\n  - {id: synthetic-shapes}\nsimulator: {config: sim.yaml}\n");
+    const { loadExperiment } = await import("../experiments/load.ts");
+    const out = join(dir, "run");
+    await runExperiment(await loadExperiment(file), { outDir: out, cacheDir: join(dir, "cache"), log: () => {} });
+    const [row] = await rowsOf(join(out, "scores.parquet"), "SELECT count(*)::INTEGER AS n, sum(score)::DOUBLE AS right, count(*) FILTER (WHERE prediction = 'yes')::INTEGER AS yes FROM t");
+    assert.deepEqual(row, { n: 80, right: 80, yes: 40 });
+  });
+
+  test("MM-Vet: graded by the experiment's grader through the cache, or unscored with why, never 0", async (t) => {
+    const dir = await tempDir(t);
+    const samples = [0, 1, 2].map((i) => sample("mm-vet", `v1_${i}`, { answer: i === 0 ? "2<AND>blue" : "cat" }));
+    const responses = samples.map((s, i) => {
+      const values: Partial<Record<keyof typeof RESPONSES_SCHEMA, Cell>> = {
+        experiment_id: "g", experiment_hash: "h", model_id: "m", benchmark_id: "mm-vet", subset: "s", sample_id: s.sampleId, repeat: 0,
+        answer: i === 2 ? null : `It is ${i}.`, error: i === 2 ? "timeout (after 6 attempts)" : null, is_simulated: true,
+      };
+      return Object.keys(RESPONSES_SCHEMA).map((c) => values[c as keyof typeof RESPONSES_SCHEMA] ?? null);
+    });
+    const db = await Database.open();
+    try {
+      await db.createTable("responses", RESPONSES_SCHEMA, responses);
+      await db.writeParquet("SELECT * FROM responses", join(dir, "responses.parquet"));
+    } finally {
+      db.close();
+    }
+    const ungraded = parseExperiment("id: g\nmodels:\n  - {id: m, model: x, base_url: 'http://127.0.0.1:9/v1'}\nbenchmarks:\n  - {id: mm-vet}\n", "g.yaml");
+    await scoreRun(dir, ungraded, [samples], { cacheDir: join(dir, "cache") });
+    const unscored = await rowsOf(join(dir, "scores.parquet"), "SELECT sample_id, score, correct, explanation FROM t ORDER BY sample_id");
+    assert.equal(unscored.length, 2, "the failed request has nothing to score");
+    assert.ok(unscored.every((r) => r.score === null && r.correct === null && /not graded: g\.yaml names no grader/.test(String(r.explanation))));
+
+    const sim = await startSimulator({ models: [{ name: "sim/grader", reasoning: "none", role: "grader", refusal_rate: 0 }] } as SimulatorConfig, { port: 0 });
+    t.after(() => sim.close());
+    const graded = parseExperiment("id: g\nmodels:\n  - {id: m, model: x, base_url: 'http://127.0.0.1:9/v1'}\nbenchmarks:\n  - {id: mm-vet}\ngrader: {model: sim/grader, simulated: true}\n", "g.yaml");
+    await scoreRun(dir, graded, [samples], { cacheDir: join(dir, "cache"), simulatorUrl: sim.url });
+    const scored = await rowsOf(join(dir, "scores.parquet"), "SELECT sample_id, score, correct, scorer FROM t ORDER BY sample_id");
+    assert.equal(scored.length, 2);
+    for (const row of scored) {
+      assert.ok(typeof row.score === "number" && row.score >= 0 && row.score <= 1, JSON.stringify(row));
+      assert.equal(row.correct, null, "a grade is not right or wrong");
+      assert.match(String(row.scorer), /^sim\/grader\/mm-vet-grader@[0-9a-f]{12}$/);
+    }
+    const asked = sim.stats().requests;
+    await scoreRun(dir, graded, [samples], { cacheDir: join(dir, "cache"), simulatorUrl: sim.url });
+    assert.equal(sim.stats().requests, asked, "a rescore asks the grader nothing again");
+  });
+});

@@ -1,0 +1,254 @@
+// Scoring a run's capability answers (benchmarks of group `capability`) into RUN_DIR/scores.parquet:
+// one row per answered response, scored by its benchmark's official rule (src/benchmarks/scoring/).
+// POPE and thinksafe's synthetic-shapes by POPE's first-sentence rule, MMStar by its answer-prefix
+// rule, MMMU by its choice / open-answer parser; MM-Vet by an LLM grader (grade-mm-vet.ts), when the
+// experiment names one. Safety suites are judged, not scored. An answer that cannot be scored (no
+// grader, an unparsed or failed grade) is a row with `score` null and why, never a zero.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BENCHMARKS } from "../benchmarks/index.ts";
+import type { DataContext, Sample } from "../benchmarks/sample.ts";
+import { scoreMmmu } from "../benchmarks/scoring/mmmu.ts";
+import { mmstarCorrect } from "../benchmarks/scoring/multiple-choice.ts";
+import { popeAnswer } from "../benchmarks/scoring/pope.ts";
+import { DataError } from "../errors.ts";
+import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experiments/load.ts";
+import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
+import { ResponseCache } from "../runner/cache.ts";
+import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
+import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { gradeMmVet, type MmVetJudge } from "./grade-mm-vet.ts";
+import { loadSamples } from "./plan.ts";
+import { atomically } from "./run-experiment.ts";
+
+export const SCORES_SCHEMA = {
+  experiment_id: "VARCHAR",
+  experiment_hash: "VARCHAR",
+  model_id: "VARCHAR",
+  base_model_id: "VARCHAR",
+  benchmark_id: "VARCHAR",
+  subset: "VARCHAR",
+  sample_id: "VARCHAR",
+  category: "VARCHAR",
+  repeat: "INTEGER",
+  /** The rule that scored the answer: `pope`, `mmstar`, `mmmu`, or `<grader model>/mm-vet-grader@<prompt hash>`. */
+  scorer: "VARCHAR",
+  /** What the rule read in the answer (`yes`, a letter, the open answers); null for graded answers. */
+  prediction: "VARCHAR",
+  /** Right or wrong, for rules that decide that; null for graded answers and unscored ones. */
+  correct: "BOOLEAN",
+  /** 0–1: 1 or 0 for right or wrong, the grade for graded answers; null when unscored. */
+  score: "DOUBLE",
+  /** Why an answer is unscored; null otherwise. */
+  explanation: "VARCHAR",
+  is_simulated: "BOOLEAN",
+} as const satisfies Schema;
+
+/** Groups whose answers are scored; the rest are judged for safety. */
+export function isScored(benchmarkId: string): boolean {
+  return BENCHMARKS[benchmarkId]?.group === "capability";
+}
+
+interface Scored {
+  scorer: string;
+  prediction: string | null;
+  correct: boolean | null;
+  score: number | null;
+  explanation: string | null;
+}
+
+/** The benchmarks whose answers a local rule scores, with that rule. */
+const LOCAL_SCORERS: Record<string, (sample: Sample, answer: string) => Scored> = {
+  pope: popeScore,
+  "synthetic-shapes": popeScore,
+  mmstar: (sample, answer) => decided("mmstar", null, mmstarCorrect(answer, referenceOf(sample).answer)),
+  mmmu: (sample, answer) => {
+    const result = scoreMmmu({ reference: referenceOf(sample), response: answer, seed: sample.sampleId });
+    return decided("mmmu", result.parsed?.choice ?? (result.predictions ? JSON.stringify(result.predictions) : null), result.correct);
+  },
+};
+
+function popeScore(sample: Sample, answer: string): Scored {
+  const prediction = popeAnswer(answer);
+  return decided("pope", prediction, prediction === referenceOf(sample).answer);
+}
+
+function decided(scorer: string, prediction: string | null, correct: boolean): Scored {
+  return { scorer, prediction, correct, score: correct ? 1 : 0, explanation: null };
+}
+
+function referenceOf(sample: Sample): NonNullable<Sample["reference"]> {
+  if (!sample.reference) throw new Error(`${sample.benchmark} sample ${sample.sampleId} has no reference answer to score against`);
+  return sample.reference;
+}
+
+/** The scores of answers a local rule can score; null for a benchmark it cannot (MM-Vet). */
+export function scoreLocally(sample: Sample, answer: string): Scored | null {
+  return LOCAL_SCORERS[sample.benchmark]?.(sample, answer) ?? null;
+}
+
+export interface ScoreRunOptions {
+  /** The response cache MM-Vet's grades go through (like judges' verdicts). */
+  cacheDir?: string;
+  /** Where the grader's key is read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** A simulator already serving this run, for a simulated grader. */
+  simulatorUrl?: string;
+  timeoutMs?: number;
+}
+
+export interface ScoreRunSummary {
+  scoresFile: string;
+  rows: number;
+  unscored: number;
+}
+
+/**
+ * Scores RUN_DIR/responses.parquet's answered capability rows against `samples` (the run's loaded
+ * benchmarks, for their reference answers) into RUN_DIR/scores.parquet, and records the file in the
+ * manifest. Every run gets the file, empty when it has no capability benchmark.
+ */
+export async function scoreRun(runDir: string, experiment: Experiment, samples: readonly Sample[][], options: ScoreRunOptions = {}): Promise<ScoreRunSummary> {
+  const responsesFile = join(runDir, "responses.parquet");
+  if (!existsSync(responsesFile)) throw new DataError({ file: responsesFile }, "no responses to score", "run thinksafe eval with --out on this folder first");
+  const bySample = new Map(samples.flat().map((sample) => [`${sample.benchmark}\0${sample.subset}\0${sample.sampleId}`, sample]));
+  const db = await Database.open();
+  try {
+    const scored = [...new Set(samples.flat().map((s) => s.benchmark))].filter(isScored);
+    const responses = scored.length
+      ? await db.rows(
+          `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
+           ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+        )
+      : [];
+    const sampleOf = (r: Record<string, unknown>) => {
+      const sample = bySample.get(`${r.benchmark_id}\0${r.subset}\0${r.sample_id}`);
+      if (!sample) throw new DataError({ file: responsesFile }, `response ${r.model_id} × ${r.benchmark_id}/${r.subset}/${r.sample_id} is not a sample of the experiment`, "rerun thinksafe eval with this spec");
+      return sample;
+    };
+    const results: Scored[] = responses.map((r) => scoreLocally(sampleOf(r), String(r.answer ?? "")) ?? { scorer: "", prediction: null, correct: null, score: null, explanation: null });
+    await gradeRemaining(responses, results, sampleOf, experiment, options);
+    const rows = responses.map((r, i): Cell[] => {
+      const values: Record<keyof typeof SCORES_SCHEMA, Cell> = {
+        experiment_id: r.experiment_id as string,
+        experiment_hash: r.experiment_hash as string,
+        model_id: r.model_id as string,
+        base_model_id: (r.base_model_id as string | null) ?? null,
+        benchmark_id: r.benchmark_id as string,
+        subset: r.subset as string,
+        sample_id: r.sample_id as string,
+        category: (r.category as string | null) ?? null,
+        repeat: r.repeat as number,
+        ...results[i]!,
+        is_simulated: (r.is_simulated as boolean | null) ?? null,
+      };
+      return Object.keys(SCORES_SCHEMA).map((column) => values[column as keyof typeof SCORES_SCHEMA]);
+    });
+    await db.createTable("scores", SCORES_SCHEMA, rows);
+    const scoresFile = join(runDir, "scores.parquet");
+    await atomically(scoresFile, (file) =>
+      db.writeParquet("SELECT * FROM scores", file, {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.experiment_id": experiment.id,
+        "thinksafe.experiment_hash": experiment.hash,
+      }),
+    );
+    await recordInManifest(runDir, scoresFile, rows.length);
+    return { scoresFile, rows: rows.length, unscored: results.filter((r) => r.score === null).length };
+  } finally {
+    db.close();
+  }
+}
+
+/** MM-Vet's answers, graded by the experiment's grader, or left unscored with why. */
+async function gradeRemaining(
+  responses: Record<string, unknown>[],
+  results: Scored[],
+  sampleOf: (r: Record<string, unknown>) => Sample,
+  experiment: Experiment,
+  options: ScoreRunOptions,
+): Promise<void> {
+  const waiting = results.flatMap((result, i) => (result.scorer === "" ? [i] : []));
+  if (waiting.length === 0) return;
+  // A simulated grader with no simulator serving the run gets one of its own.
+  const simulator = experiment.spec.grader?.simulated && !options.simulatorUrl ? await startSimulator(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG, { port: 0 }) : undefined;
+  try {
+    await grade(responses, results, waiting, sampleOf, experiment, simulator ? { ...options, simulatorUrl: simulator.url } : options);
+  } finally {
+    await simulator?.close();
+  }
+}
+
+async function grade(
+  responses: Record<string, unknown>[],
+  results: Scored[],
+  waiting: number[],
+  sampleOf: (r: Record<string, unknown>) => Sample,
+  experiment: Experiment,
+  options: ScoreRunOptions,
+): Promise<void> {
+  const grader = graderOf(experiment, options);
+  if (typeof grader === "string" || !options.cacheDir) {
+    const why = typeof grader === "string" ? grader : "no response cache to grade through";
+    for (const i of waiting) results[i] = { scorer: "mm-vet-grader", prediction: null, correct: null, score: null, explanation: `not graded: ${why}` };
+    return;
+  }
+  const cache = new ResponseCache(options.cacheDir);
+  let grades: Awaited<ReturnType<typeof gradeMmVet>>;
+  try {
+    grades = await gradeMmVet(
+      waiting.map((i) => {
+        const sample = sampleOf(responses[i]!);
+        return { sampleId: sample.sampleId, question: sample.prompt, reference: referenceOf(sample).answer, answer: String(responses[i]!.answer ?? "") };
+      }),
+      grader,
+      cache,
+      options.timeoutMs,
+    );
+  } finally {
+    cache.close();
+  }
+  grades.forEach((grade, k) => {
+    results[waiting[k]!] =
+      "score" in grade
+        ? { scorer: grade.grader, prediction: null, correct: null, score: grade.score, explanation: null }
+        : { scorer: grade.grader, prediction: null, correct: null, score: null, explanation: "failed" in grade ? `grading failed: ${grade.error}` : `unparsed grade (${grade.reason}): ${grade.text}` };
+  });
+}
+
+/** The experiment's MM-Vet grader as an endpoint, or why there is none. */
+function graderOf(experiment: Experiment, options: ScoreRunOptions): MmVetJudge | string {
+  const ref = experiment.spec.grader;
+  if (!ref) return experiment.unconfiguredJudges["mm-vet grader"] ?? `${experiment.file} names no grader (set grader: {model, base_url} for MM-Vet)`;
+  if (!ref.model) return `${experiment.file}: grader.model is missing`;
+  const env = options.env ?? process.env;
+  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  if (ref.api_key_env && !apiKey) return `the environment variable ${ref.api_key_env} (grader.api_key_env) is not set`;
+  const baseUrl = ref.simulated ? options.simulatorUrl : ref.base_url?.replace(/\/+$/, "");
+  if (!baseUrl) return ref.simulated ? "the grader is simulated but no simulator is running" : `${experiment.file}: the grader needs base_url, base_url_env or simulated`;
+  return {
+    endpoint: { id: "grader:mm-vet", baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    model: ref.model,
+    endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
+  };
+}
+
+/**
+ * `scoreRun` for a folder whose samples are not at hand (after `thinksafe merge`): loads the
+ * experiment's capability benchmarks only, for their reference answers.
+ */
+export async function scoreRunFromData(runDir: string, experiment: Experiment, data: DataContext | undefined, options: ScoreRunOptions = {}): Promise<ScoreRunSummary> {
+  const benchmarks = experiment.spec.benchmarks.filter((b) => isScored(b.id));
+  const samples = await loadSamples({ ...experiment, spec: { ...experiment.spec, benchmarks } }, data);
+  return scoreRun(runDir, experiment, samples, options);
+}
+
+async function recordInManifest(runDir: string, file: string, rows: number): Promise<void> {
+  const manifestFile = join(runDir, "manifest.json");
+  if (!existsSync(manifestFile)) return;
+  const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { outputs?: Record<string, unknown> };
+  manifest.outputs = { ...manifest.outputs, "scores.parquet": { rows, sha256: sha256File(file) } };
+  await atomically(manifestFile, (temporary) => writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`));
+}

@@ -1,0 +1,102 @@
+// capability.sql and thinking_retention.sql run in the site's SQL explorer on DuckDB-wasm 1.1
+// (@duckdb/duckdb-wasm 1.29.0, the version Framework pins) and in Node on DuckDB 1.5: both must give
+// the same rows. DuckDB-wasm runs here in Node through its blocking bindings, on tables that include
+// the cases where DuckDB versions once disagreed (values of probability 0 in the bootstrap).
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { describe, test } from "node:test";
+import { createDuckDB, NODE_RUNTIME, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
+import { CAPABILITY_INPUTS, CAPABILITY_TABLES, computeCapability, readCapability } from "./capability.ts";
+import { Database, splitStatements, statisticSql, type Cell, type Schema } from "./database.ts";
+
+const require = createRequire(import.meta.url);
+const dist = (file: string) => require.resolve(`@duckdb/duckdb-wasm/dist/${file}`);
+
+/**
+ * Untuned U with checkpoints: A right exactly where U is wrong (on pope every pair discordant; on
+ * mmstar every pair in A's favour), B never better (b = 0), C mixed with unscored rows; G graded.
+ */
+function tables(): { scores: Cell[][]; responses: Cell[][] } {
+  const scores: Cell[][] = [];
+  const responses: Cell[][] = [];
+  let state = 7;
+  const next = (k: number) => (state = (state * 1103515245 + 12345) % 2147483648) % k;
+  for (let i = 0; i < 60; i++) {
+    const sample = `s${String(i).padStart(2, "0")}`;
+    const u = i % 3 === 0 ? 1 : 0;
+    const rows: Array<[string, string | null, string, number | null, boolean]> = [
+      ["U", null, "pope", u, false],
+      ["A", "U", "pope", 1 - u, false],
+      ["B", "U", "pope", u && next(4) ? 1 : 0, false],
+      ["C", "U", "pope", next(10) < 2 ? null : next(2), false],
+      ["U", null, "mmstar", 0, false],
+      ["A", "U", "mmstar", 1, false],
+      ["U", null, "mm-vet", next(11) / 10, true],
+      ["G", "U", "mm-vet", next(11) / 10, true],
+    ];
+    for (const [model, base, benchmark, score, graded] of rows) {
+      scores.push([model, base, benchmark, "s", sample, 0, graded || score === null ? null : score === 1, score]);
+      const words = [null, 0, 5, 80][next(4)]!;
+      responses.push([model, base, benchmark, "s", sample, 0, next(20) === 0 ? "timeout" : null, words]);
+    }
+  }
+  return { scores, responses };
+}
+
+function sqlValue(value: Cell): string {
+  if (value === null) return "NULL";
+  return typeof value === "string" ? `'${value.replaceAll("'", "''")}'` : String(value);
+}
+
+function createSql(table: string, schema: Schema, rows: readonly Cell[][]): string[] {
+  const columns = Object.entries(schema).map(([name, type]) => `"${name}" ${type}`).join(", ");
+  return [`CREATE TABLE ${table} (${columns})`, `INSERT INTO ${table} VALUES ${rows.map((row) => `(${row.map(sqlValue).join(", ")})`).join(", ")}`];
+}
+
+function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
+}
+
+describe("capability.sql and thinking_retention.sql in DuckDB-wasm 1.1", () => {
+  test("give the same rows as in Node's DuckDB", async () => {
+    const { scores, responses } = tables();
+    const node = await Database.open();
+    let expected: Record<string, Record<string, unknown>[]>;
+    try {
+      await node.createTable("scores", CAPABILITY_INPUTS.scores, scores);
+      await node.createTable("responses", CAPABILITY_INPUTS.responses, responses);
+      await computeCapability(node);
+      expected = await readCapability(node);
+    } finally {
+      node.close();
+    }
+    // The data exercise what they should: all pairs discordant, all in A's favour ([1, 1]), b = 0, graded.
+    const row = (model: string, benchmark = "pope") => expected.capability!.find((r) => r.model_id === model && r.benchmark_id === benchmark)!;
+    assert.equal(row("A").delta, 1 / 3);
+    assert.deepEqual([row("A", "mmstar").delta_ci_low, row("A", "mmstar").delta_ci_high], [1, 1]);
+    assert.ok((row("B").delta_ci_high as number) <= 0 && (row("B").delta as number) < 0);
+    assert.equal(row("G", "mm-vet").is_graded, true);
+
+    const wasm = await createDuckDB(
+      { mvp: { mainModule: dist("duckdb-mvp.wasm"), mainWorker: dist("duckdb-node-mvp.worker.cjs") }, eh: { mainModule: dist("duckdb-eh.wasm"), mainWorker: dist("duckdb-node-eh.worker.cjs") } },
+      new VoidLogger(),
+      NODE_RUNTIME,
+    );
+    await wasm.instantiate();
+    assert.match(wasm.getVersion(), /^v1\.1\./);
+    const connection = wasm.connect();
+    try {
+      for (const statement of [...splitStatements(statisticSql("macros")), ...createSql("scores", CAPABILITY_INPUTS.scores, scores), ...createSql("responses", CAPABILITY_INPUTS.responses, responses)]) {
+        connection.query(statement);
+      }
+      for (const table of Object.keys(CAPABILITY_TABLES)) {
+        connection.query(`CREATE TABLE ${table} AS ${statisticSql(table).trim().replace(/;\s*$/, "")}`);
+        const rows = plain(connection.query(`SELECT * FROM ${table}`).toArray().map((r) => r.toJSON()));
+        assert.deepEqual(rows, expected[table], `${table}.sql gives other rows in DuckDB-wasm ${wasm.getVersion()}`);
+      }
+    } finally {
+      connection.close();
+      wasm.reset();
+    }
+  });
+});
