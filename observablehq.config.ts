@@ -17,7 +17,10 @@ export default {
     },
     {
       name: "Fine-tuning",
-      pages: [{ name: "TiS dataset", path: "/tis" }],
+      pages: [
+        { name: "Comparison (Table 2)", path: "/finetune" },
+        { name: "TiS dataset", path: "/tis" },
+      ],
     },
     { name: "Judges vs. humans", path: "/judges-vs-humans" },
     { name: "Benchmarks", path: "/benchmarks" },

@@ -117,10 +117,12 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     await image.click();
     assert.equal(await image.getAttribute("aria-pressed"), "true");
     // Filters narrow the list: one model, answers the judge calls unsafe.
-    const before = await page.getByText(/of 300 responses match/).innerText();
+    // (The fine-tuning demo has an r1-onevision-7b too: the demo's is chosen by experiment.)
+    const before = await page.getByText(/of [\d,]+ responses match/).innerText();
+    await page.locator("#sample-filters select").nth(0).selectOption("demo");
     await page.locator("#sample-filters select").nth(1).selectOption("r1-onevision-7b");
-    await page.getByText(/^50 of 300 responses match/).waitFor();
-    assert.notEqual(before, "50 of 300 responses match.");
+    await page.getByText(/^50 of [\d,]+ responses match/).waitFor();
+    assert.doesNotMatch(before, /^50 of/);
   },
   "/tis": async (page) => {
     await page.locator("#composition-figure svg").nth(1).waitFor();
@@ -156,9 +158,31 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.equal(await image.getAttribute("aria-pressed"), "true");
     await page.waitForFunction(() => getComputedStyle(document.querySelector("#tis-example .blurred-image img")!).filter === "none");
   },
+  "/finetune": async (page) => {
+    await page.locator("#table2 table.table2").waitFor();
+    await page.locator("#capability-retention-figure svg").first().waitFor();
+    await page.locator("#thinking-retention-figure svg").first().waitFor();
+    assert.match(await page.locator("#finetune-banner").innerText(), /Simulated data\..*experiments\/finetune-demo\.yaml/s, "the demo is labelled simulated");
+    // Table 2: a block per untuned model, each of its four checkpoints with a Δ row.
+    assert.equal(await page.locator("#table2 tbody").count(), 2, "R1-Onevision and LLaVA-CoT");
+    assert.equal(await page.locator("#table2 tr.delta-row").count(), 8);
+    const table = await page.locator("#table2").innerText();
+    for (const text of ["Jailbreak robustness", "FigStep", "General capability", "Synthetic shapes", "fine-tuned on TiS", "fine-tuned on VLGuard", "Δ vs. llava-cot-11b"]) assert.match(table, new RegExp(text));
+    assert.match(table, /[+−±]\d+\.\d\*?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]/, "a Δ with its interval");
+    // Capability retention: a dot per checkpoint; thinking retention: a bar per model; both say SIMULATED.
+    assert.match(await page.locator("#capability-retention-figure").innerText(), /SIMULATED/);
+    assert.ok((await page.locator("#capability-retention-figure svg circle").count()) >= 8, "a dot per checkpoint");
+    assert.match(await page.locator("#thinking-retention-figure").innerText(), /SIMULATED/);
+    assert.ok((await page.locator("#thinking-retention-figure svg rect").count()) >= 10, "a bar per model");
+    const thinking = await page.locator("#thinking-retention-table").innerText();
+    assert.match(thinking, /r1-onevision-7b-tis\s+TiS\s+all benchmarks\s+\d+\s+\d+\s+100\.0/, "TiS keeps the thought process");
+    assert.match(thinking, /r1-onevision-7b-vlguard\s+VLGuard\s+all benchmarks\s+\d+\s+0\s+0\.0/, "VLGuard's plain answers drop it");
+  },
   "/status": async (page) => {
     await page.locator("main svg").nth(1).waitFor();
-    for (const details of await page.locator("details.status-reasons:not([open]) summary").all()) await details.click();
+    // Opening one takes it out of the list, so open the first closed one until none is left.
+    const closed = page.locator("details.status-reasons:not([open]) summary");
+    while ((await closed.count()) > 0) await closed.first().click();
     const text = await page.locator("main").innerText();
     assert.match(text, /demo \(simulated\): 6 of 6 cells have results/);
     assert.match(text, /paper: 0 of 70 cells have results/);
@@ -187,20 +211,24 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     const cells = await page.locator("#query-result table tbody tr td").allInnerTexts();
     assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
 
-    // The study's statistics run in the browser's DuckDB too, and agree with the published demo tables.
-    for (const [table, keys, columns] of [
-      ["safety", ["model_id", "benchmark_id", "judge_id", "target"], ["n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate", "n_unjudged"]],
-      ["degradation", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "ci_low", "ci_high", "mcnemar_p"]],
+    // The study's statistics run in the browser's DuckDB too, and agree with the published tables of
+    // one experiment (its rows of the input table, under the name the statistic reads).
+    for (const [table, input, experiment, keys, columns, least] of [
+      ["safety", "judgments", "demo", ["model_id", "benchmark_id", "judge_id", "target"], ["n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate", "n_unjudged"], 27],
+      ["degradation", "judgments", "demo", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "ci_low", "ci_high", "mcnemar_p"], 9],
+      ["capability", "scores", "finetune-demo", ["model_id", "benchmark_id"], ["n", "accuracy", "ci_low", "ci_high", "n_pairs", "delta", "delta_ci_low", "delta_ci_high", "mcnemar_p"], 10],
+      ["thinking_retention", "responses", "finetune-demo", ["model_id", "benchmark_id"], ["n", "n_thinking", "thinking_rate", "ci_low", "ci_high", "base_thinking_rate"], 30],
     ] as const) {
-      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "");
+      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "").replace(new RegExp(`\\b${input}\\b`, "g"), "experiment_rows");
       await runQuery(
         page,
-        `WITH recomputed AS (\n${statistic}\n), published AS (SELECT * FROM ${table} WHERE experiment_id = 'demo')
+        `WITH experiment_rows AS (SELECT * FROM ${input} WHERE experiment_id = '${experiment}'), recomputed AS (\n${statistic}\n),
+published AS (SELECT * FROM ${table} WHERE experiment_id = '${experiment}')
 SELECT count(*) AS compared, count(*) FILTER (WHERE ${columns.map((c) => `abs(r.${c} - p.${c}) > 1e-9 OR (r.${c} IS NULL) <> (p.${c} IS NULL)`).join(" OR ")}) AS differing
-FROM recomputed AS r FULL JOIN published AS p USING (${keys.join(", ")})`,
+FROM recomputed AS r FULL JOIN published AS p ON ${keys.map((k) => `r.${k} IS NOT DISTINCT FROM p.${k}`).join(" AND ")}`,
       );
       const [compared, differing] = (await page.locator("#query-result table tbody tr td").allInnerTexts()).filter((c) => c.trim() !== "");
-      assert.ok(Number(compared) >= (table === "safety" ? 27 : 9), `${table}: ${compared} rows compared`);
+      assert.ok(Number(compared) >= least, `${table}: ${compared} rows compared`);
       assert.equal(differing, "0", `${table}.sql gives the published numbers in DuckDB-wasm`);
     }
 

@@ -56,10 +56,10 @@ export function defaultJudge(judges) {
 }
 
 /** A visible label for simulated data: on every page and chart that shows it. */
-export function simulatedBanner(isSimulated, what = "these results") {
-  if (!isSimulated) return html`<div class="note">Results of real models (experiment <code>paper</code>), served by the endpoints this build was configured with.</div>`;
-  return html`<div class="simulated-banner" role="note"><strong>Simulated data.</strong> ${what} come from the offline demo
-    (<code>experiments/demo.yaml</code>): every model and judge is thinksafe's built-in simulator, not a real model. The numbers
+export function simulatedBanner(isSimulated, what = "these results", experiment = "demo") {
+  if (!isSimulated) return html`<div class="note">Results of real models (experiment <code>${experiment === "demo" ? "paper" : experiment}</code>), served by the endpoints this build was configured with.</div>`;
+  return html`<div class="simulated-banner" role="note"><strong>Simulated data.</strong> ${what[0].toUpperCase() + what.slice(1)} come from the offline demo
+    (<code>experiments/${experiment}.yaml</code>): every model and judge is thinksafe's built-in simulator, not a real model. The numbers
     show how the study is computed and laid out, not how any real model behaves.</div>`;
 }
 

@@ -22,6 +22,12 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   thinking_vs_answer:
     "per model, benchmark and judge: the 2x2 of thinking verdict against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
   thinking_length: "the answer's unsafe rate by thinking length in words, binned (is_simulated marks the demo)",
+  scores:
+    "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
+  capability:
+    "per experiment, model and capability benchmark: accuracy with 95% interval and, against the untuned model on paired items, delta with seeded paired-bootstrap 95% interval and exact McNemar p (is_simulated marks the fine-tuning demo)",
+  thinking_retention:
+    "per experiment, model and benchmark (and over all benchmarks): share of answered responses that keep a thought process, with Wilson 95% interval, beside the untuned model's (is_simulated marks the demos)",
   tis_records:
     "fine-tuning records of the TiS page, normalised by src/tis (question, images, thinking, answer, word counts, image source, harm category, refusal opening): dataset = 'tis-sample' (the real Think-in-Safety release's 8 transcribed records) or 'tis-demo-build' (the offline demo build, experiments/tis-demo.yaml: SIMULATED captions, teacher answers and verdicts, is_simulated = true)",
   tis_filtered:

@@ -10,6 +10,7 @@ import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable
 import { existsSync } from "node:fs";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
 import { Database, statisticSql, type Cell, type ColumnType } from "../stats/database.ts";
+import { CAPABILITY_TABLES } from "../stats/capability.ts";
 import { STUDY_TABLES } from "../stats/study.ts";
 import { handedStudyDir, readSiteRuns, statusRows, type StatusRow } from "./study-files.ts";
 
@@ -41,8 +42,8 @@ export async function publishAgreementTable(table: AgreementTable): Promise<void
 
 /**
  * A study loader's whole job: print one table of the site's study (src/site/study.ts), every site
- * experiment's rows in order. `status` is the reproduction-status matrix; `responses`, `judgments`
- * and `judge_calibration` are the runs' own files; the rest are the statistics of
+ * experiment's rows in order. `status` is the reproduction-status matrix; `responses`, `judgments`,
+ * `judge_calibration` and `scores` are the runs' own files; the rest are the statistics of
  * src/stats/<table>.sql. Rows whose request failed are published with their error: the site shows
  * what is missing instead of hiding it.
  */
@@ -56,7 +57,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
       "thinksafe.git_revision": gitRevision(),
       "thinksafe.table": table,
       "thinksafe.experiments": runs.map((run) => `${run.experiment_id}@${run.experiment_hash}${run.is_simulated ? " (simulated)" : ""}`).join(","),
-      ...(table in STUDY_TABLES && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
+      ...((table in STUDY_TABLES || table in CAPABILITY_TABLES) && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
     };
     if (table === "status") {
       await db.createTable("status", STATUS_SCHEMA, statusRows(runs).map((row) => Object.keys(STATUS_SCHEMA).map((c) => row[c as keyof StatusRow] as Cell)));
@@ -73,7 +74,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
   }
 }
 
-export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | keyof typeof STUDY_TABLES;
+export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | "scores" | keyof typeof STUDY_TABLES | keyof typeof CAPABILITY_TABLES;
 
 const STATUS_SCHEMA = {
   experiment_id: "VARCHAR",

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunCell } from "../eval/cells.ts";
 
-export type SiteExperiment = "demo" | "paper";
+export type SiteExperiment = "demo" | "paper" | "finetune-demo" | "finetune";
 
 /** The variable through which the build hands its study folder to the loaders it starts. */
 export const STUDY_DIR_VARIABLE = "THINKSAFE_SITE_STUDY";

@@ -12,13 +12,17 @@ import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment, type Experiment } from "../experiments/load.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
+import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
 import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { environmentFingerprint, inputsHash } from "./freshness.ts";
 import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
 import { PROJECT_DIR } from "./paths.ts";
 
-/** The experiments the site shows, in order: the offline demo, then the study when configured. */
-export const SITE_EXPERIMENTS: readonly SiteExperiment[] = ["demo", "paper"];
+/**
+ * The experiments the site shows, in order: the offline demo, then the study when configured; then
+ * the fine-tuning comparison's simulated demo and the comparison itself when configured.
+ */
+export const SITE_EXPERIMENTS: readonly SiteExperiment[] = ["demo", "paper", "finetune-demo", "finetune"];
 
 /** Longest side of the sample browser's images: enough to read a typographic attack. */
 const THUMBNAIL_SIDE = 384;
@@ -81,6 +85,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
     unconfigured_judges: experiment.unconfiguredJudges,
   };
   if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
+  await writeCapabilityTables(outDir, run);
   return run;
 }
 
@@ -93,6 +98,19 @@ async function writeStudyTables(outDir: string, run: SiteRun): Promise<void> {
   const db = await studyDatabase(outDir);
   try {
     for (const table of Object.keys(STUDY_TABLES)) {
+      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      await db.writeParquet(query, join(outDir, `${table}.parquet`));
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** The capability and thinking-retention tables of the run (src/stats/capability.ts), led the same way. */
+async function writeCapabilityTables(outDir: string, run: SiteRun): Promise<void> {
+  const db = await capabilityDatabase(outDir);
+  try {
+    for (const table of Object.keys(CAPABILITY_TABLES)) {
       const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
       await db.writeParquet(query, join(outDir, `${table}.parquet`));
     }

@@ -1,0 +1,167 @@
+// The fine-tuning comparison's pieces (docs/finetune.md): the paper's Table 2 layout, capability
+// retention and thinking retention. Every number comes from a published table (src/stats/*.sql);
+// nothing here computes a statistic. Model ids are shown as text only.
+import * as Plot from "npm:@observablehq/plot";
+import { html } from "npm:htl";
+import { GROUPS, pct, pValue, signedPct } from "./study.js";
+
+export const CAPABILITY_LABELS = {
+  mmmu: "MMMU",
+  mmstar: "MMStar",
+  "mm-vet": "MM-Vet",
+  pope: "POPE",
+  "synthetic-shapes": "Synthetic shapes",
+};
+
+const TRAINING_SETS = { vlguard: "VLGuard", mis: "MIS", "spa-vl": "SPA-VL", tis: "TiS" };
+
+/** The fine-tuning experiments that have results, the configured one first. */
+export function finetuneExperiments(rows) {
+  const ids = [...new Set(rows.filter((d) => d.experiment_id.startsWith("finetune")).map((d) => d.experiment_id))];
+  return ids.sort((a, b) => (a === "finetune" ? -1 : b === "finetune" ? 1 : a < b ? -1 : 1));
+}
+
+/** What a checkpoint was trained on, from its id (`r1-onevision-7b-tis` under `r1-onevision-7b`: "TiS"). */
+export function trainedOn(model, untuned) {
+  const suffix = model.startsWith(`${untuned}-`) ? model.slice(untuned.length + 1) : model;
+  return TRAINING_SETS[suffix] ?? suffix;
+}
+
+/** Each untuned model with its fine-tuned checkpoints, in order of first appearance and of the training sets. */
+export function checkpointsByUntuned(rows) {
+  const order = Object.keys(TRAINING_SETS);
+  const groups = new Map();
+  for (const d of rows) {
+    if (d.base_model_id == null) continue;
+    if (!groups.has(d.base_model_id)) groups.set(d.base_model_id, new Set());
+    groups.get(d.base_model_id).add(d.model_id);
+  }
+  const rank = (untuned, model) => {
+    const i = order.indexOf(model.slice(untuned.length + 1));
+    return i < 0 ? order.length : i;
+  };
+  return [...groups].map(([untuned, models]) => ({ untuned, checkpoints: [...models].sort((a, b) => rank(untuned, a) - rank(untuned, b) || (a < b ? -1 : 1)) }));
+}
+
+/**
+ * The paper's Table 2: safety benchmarks grouped by what they test (unsafe rate, lower is safer; the
+ * group's mean), then the capability benchmarks (accuracy, higher is better). Under each untuned
+ * model, each fine-tuned checkpoint and its Δ against the untuned model on paired items (bootstrap
+ * 95% interval; * = p < 0.05, exact McNemar).
+ */
+export function table2({ safety, degradation, safetyByGroup, degradationByGroup, capability, benchmarks }) {
+  const groups = GROUPS.map((g) => ({ ...g, benchmarks: benchmarks.filter((b) => b.group === g.id) })).filter((g) => g.benchmarks.length);
+  const capabilityBenchmarks = benchmarks.filter((b) => b.group === "capability");
+  const find = (rows, model, key, value) => rows.find((d) => d.model_id === model && d[key] === value);
+  const value = (x, title) => html`<td class="num" title="${title}">${pct(x)}</td>`;
+  const missing = () => html`<td class="num missing" title="no results: see the status page">—</td>`;
+  const unsafeCell = (d) => (d && d.n > 0 ? value(d.unsafe_rate, `n = ${d.n}; Wilson 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`) : missing());
+  const accuracyCell = (d) => (d && d.n > 0 ? value(d.accuracy, `n = ${d.n}${d.n_unscored ? ` (${d.n_unscored} unscored)` : ""}; 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`) : missing());
+  const deltaCell = (delta, low, high, p, pairs, higherIsBetter) => {
+    if (delta == null) return html`<td class="num missing">—</td>`;
+    const better = higherIsBetter ? delta > 0 : delta < 0;
+    const worse = higherIsBetter ? delta < 0 : delta > 0;
+    return html`<td class="num delta ${worse ? "worse" : better ? "better" : ""}" title="${`${pairs} paired items; ${pValue(p)} (exact McNemar)`}">
+      ${signedPct(delta)}${p < 0.05 ? "*" : ""}<span class="interval">[${signedPct(low)}, ${signedPct(high)}]</span></td>`;
+  };
+  const valueCells = (model) => [
+    ...groups.flatMap((g) => [
+      ...g.benchmarks.map((b) => unsafeCell(find(safety, model, "benchmark_id", b.id))),
+      html`<td class="num avg">${pct(find(safetyByGroup, model, "benchmark_group", g.id)?.mean_benchmark_unsafe_rate)}</td>`,
+    ]),
+    ...capabilityBenchmarks.map((b, i) => {
+      const cell = accuracyCell(find(capability, model, "benchmark_id", b.id));
+      if (i === 0) cell.classList.add("avg");
+      return cell;
+    }),
+  ];
+  const deltaCells = (model) => [
+    ...groups.flatMap((g) => [
+      ...g.benchmarks.map((b) => {
+        const d = find(degradation, model, "benchmark_id", b.id);
+        return deltaCell(d?.delta, d?.ci_low, d?.ci_high, d?.mcnemar_p, d?.n_pairs, false);
+      }),
+      html`<td class="num avg delta">${signedPct(find(degradationByGroup, model, "benchmark_group", g.id)?.mean_delta)}</td>`,
+    ]),
+    ...capabilityBenchmarks.map((b, i) => {
+      const d = find(capability, model, "benchmark_id", b.id);
+      const cell = deltaCell(d?.delta, d?.delta_ci_low, d?.delta_ci_high, d?.mcnemar_p, d?.n_pairs, true);
+      if (i === 0) cell.classList.add("avg");
+      return cell;
+    }),
+  ];
+  const blocks = checkpointsByUntuned([...degradation, ...capability]);
+  return html`<table class="table1 table2">
+    <thead>
+      <tr><th rowspan="2">Model</th>${groups.map((g) => html`<th colspan="${g.benchmarks.length + 1}" class="group">${g.label} <span class="role">unsafe % ↓</span></th>`)}${
+        capabilityBenchmarks.length ? html`<th colspan="${capabilityBenchmarks.length}" class="group avg">General capability <span class="role">accuracy % ↑</span></th>` : ""
+      }</tr>
+      <tr>${groups.flatMap((g) => [...g.benchmarks.map((b) => html`<th class="num">${b.label}</th>`), html`<th class="num avg">Avg.</th>`])}${capabilityBenchmarks.map(
+        (b, i) => html`<th class="num ${i === 0 ? "avg" : ""}">${CAPABILITY_LABELS[b.id] ?? b.label}</th>`,
+      )}</tr>
+    </thead>
+    ${blocks.map(({ untuned, checkpoints }) => html`<tbody>
+      <tr class="base"><td>${untuned} <span class="role">untuned</span></td>${valueCells(untuned)}</tr>
+      ${checkpoints.flatMap((model) => [
+        html`<tr class="reasoning"><td>${model} <span class="role">fine-tuned on ${trainedOn(model, untuned)}</span></td>${valueCells(model)}</tr>`,
+        html`<tr class="delta-row"><td class="delta-label">Δ vs. ${untuned}</td>${deltaCells(model)}</tr>`,
+      ])}
+    </tbody>`)}
+  </table>`;
+}
+
+/** Dot and 95% interval of each checkpoint's capability Δ against its untuned model, one panel per benchmark. */
+export function capabilityRetentionChart(rows, { width, simulated } = {}) {
+  const extent = Math.max(0.1, ...rows.flatMap((d) => [Math.abs(d.delta_ci_low), Math.abs(d.delta_ci_high)]));
+  const label = (d) => `${d.model_id}`;
+  return Plot.plot({
+    width,
+    marginLeft: 190,
+    marginRight: 130,
+    height: 70 + rows.length * 26,
+    caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
+    x: { domain: [-extent, extent], tickFormat: (x) => signedPct(x), label: "Δ accuracy vs. the untuned model (percentage points) →", grid: true },
+    y: { label: null },
+    fy: { label: null, tickFormat: (id) => CAPABILITY_LABELS[id] ?? id },
+    color: { domain: ["lost", "kept or gained"], range: ["#d95f02", "#1b9e77"], legend: true },
+    marks: [
+      Plot.ruleX([0], { stroke: "currentColor" }),
+      Plot.ruleY(rows, { fy: "benchmark_id", y: label, x1: "delta_ci_low", x2: "delta_ci_high", stroke: (d) => (d.delta < 0 ? "lost" : "kept or gained"), strokeWidth: 2 }),
+      Plot.dot(rows, {
+        fy: "benchmark_id",
+        y: label,
+        x: "delta",
+        r: 4,
+        fill: (d) => (d.delta < 0 ? "lost" : "kept or gained"),
+        title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\naccuracy ${pct(d.model_accuracy)}% vs. ${pct(d.base_accuracy)}%\nΔ ${signedPct(d.delta)} [${signedPct(d.delta_ci_low)}, ${signedPct(d.delta_ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
+      }),
+    ],
+  });
+}
+
+/** Each model's share of answers with a thought process (Wilson 95% interval), grouped by untuned model. */
+export function thinkingRetentionChart(rows, { width, simulated } = {}) {
+  const untunedOf = (d) => d.base_model_id ?? d.model_id;
+  return Plot.plot({
+    width,
+    marginLeft: 190,
+    marginRight: 130,
+    height: 70 + rows.length * 26,
+    caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
+    x: { domain: [0, 1], percent: true, label: "answers that keep a thought process (%) →", grid: true },
+    y: { label: null, domain: rows.map((d) => d.model_id) },
+    fy: { label: null, domain: [...new Set(rows.map(untunedOf))] },
+    color: { domain: ["untuned", "fine-tuned"], range: ["#7570b3", "#1b9e77"], legend: true },
+    marks: [
+      Plot.barX(rows, {
+        fy: untunedOf,
+        y: "model_id",
+        x: "thinking_rate",
+        fill: (d) => (d.base_model_id == null ? "untuned" : "fine-tuned"),
+        fillOpacity: 0.7,
+        title: (d) => `${d.model_id}: ${d.n_thinking} of ${d.n} answers with thinking (${pct(d.thinking_rate)}%)\nWilson 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}%`,
+      }),
+      Plot.ruleY(rows, { fy: untunedOf, y: "model_id", x1: "ci_low", x2: "ci_high", stroke: "currentColor" }),
+    ],
+  });
+}
