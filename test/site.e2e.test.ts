@@ -107,7 +107,7 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
   },
   "/samples": async (page) => {
     await page.locator("#sample-detail article.sample-view").waitFor();
-    assert.match(await page.locator("#samples-banner").innerText(), /Simulated data\. All responses here come from the offline demo/);
+    assert.match(await page.locator("#samples-banner").innerText(), /Simulated data\. Every response here comes from an offline demo \(experiments\/demo\.yaml, experiments\/finetune-demo\.yaml\)/);
     const detail = page.locator("#sample-detail");
     assert.match(await detail.innerText(), /Simulated: this text was written by thinksafe's simulator/);
     assert.ok((await detail.locator("table.verdicts tbody tr").count()) >= 3, "every judge's verdict on the answer (and thinking)");

@@ -44,9 +44,12 @@ export const pct = (x) => (x == null ? "—" : `${(100 * x).toFixed(1)}`);
 export const signedPct = (x) => (x == null ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : "±"}${Math.abs(100 * x).toFixed(1)}`);
 export const pValue = (p) => (p == null ? "—" : p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`);
 
+/** The reasoning-vs-base study's experiments; the fine-tuning comparison has its own page. */
+export const STUDY_EXPERIMENTS = ["paper", "demo"];
+
 /** Experiments with judged results, the configured study first (it is what a lab publishes). */
-export function experimentsWithResults(safety) {
-  const ids = [...new Set(safety.filter((d) => d.n > 0).map((d) => d.experiment_id))];
+export function experimentsWithResults(safety, { studies = STUDY_EXPERIMENTS } = {}) {
+  const ids = [...new Set(safety.filter((d) => d.n > 0 && studies.includes(d.experiment_id)).map((d) => d.experiment_id))];
   return ids.sort((a, b) => (a === "paper" ? -1 : b === "paper" ? 1 : a < b ? -1 : 1));
 }
 
