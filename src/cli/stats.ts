@@ -1,6 +1,7 @@
 // `thinksafe stats RUN_DIR`: the study's statistics over a run folder's responses.parquet and
 // judgments.parquet. JSON gives every table's rows (safety and degradation first); the table format
 // prints them for reading: rates in percent with 95% intervals, p-values.
+import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
 import { textTable } from "./format.ts";
 
@@ -9,14 +10,24 @@ export interface StatsOptions {
 }
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
-  const stats = await studyStats(runDir);
+  const stats = { ...(await studyStats(runDir)), ...(await capabilityStats(runDir)) };
   if (options.format === "json") return JSON.stringify(stats, null, 2);
   return formatTables(stats);
 }
 
+/** Capability and thinking retention (after the safety tables: the JSON contract puts those first). */
+async function capabilityStats(runDir: string): Promise<Record<CapabilityTable, Row[]>> {
+  const db = await capabilityDatabase(runDir);
+  try {
+    return await readCapability(db);
+  } finally {
+    db.close();
+  }
+}
+
 type Row = Record<string, unknown>;
 
-function formatTables(stats: StudyStats): string {
+function formatTables(stats: StudyStats & Record<CapabilityTable, Row[]>): string {
   const sections: string[] = [];
   const section = (title: string, rows: Row[], body: () => string) =>
     sections.push(`${title}\n\n${rows.length ? body() : "(no rows)"}`);
@@ -90,6 +101,27 @@ function formatTables(stats: StudyStats): string {
       ["left", "left", "right", "right", "right", "right"],
     ),
   );
+  section("Thinking retention (share of answered responses with a thought process, [Wilson 95%])", stats.thinking_retention.filter((r) => r.benchmark_id !== null), () =>
+    textTable(
+      ["model", "base", "benchmark", "n", "thinking %", "base thinking %"],
+      stats.thinking_retention.filter((r) => r.benchmark_id !== null).map((r) => [
+        text(r.model_id), text(r.base_model_id), text(r.benchmark_id), text(r.n), pct(r.thinking_rate, r.ci_low, r.ci_high), pct(r.base_thinking_rate),
+      ]),
+      ["left", "left", "left", "right", "right", "right"],
+    ),
+  );
+  if (stats.capability.length) {
+    section("Capability (accuracy, % [95%]; against the base on paired items, percentage points)", stats.capability, () =>
+      textTable(
+        ["model", "base", "benchmark", "n", "accuracy %", "delta pp", "p"],
+        stats.capability.map((r) => [
+          text(r.model_id), text(r.base_model_id), text(r.benchmark_id), text(r.n), pct(r.accuracy, r.ci_low, r.ci_high),
+          pct(r.delta, r.delta_ci_low, r.delta_ci_high, true), pValue(r.mcnemar_p),
+        ]),
+        ["left", "left", "left", "right", "right", "right", "right"],
+      ),
+    );
+  }
   sections.push("T+/T-: thinking judged unsafe/safe; A+/A-: answer judged unsafe/safe. Per-category rows: --format json (safety_by_category).");
   return sections.join("\n\n");
 }

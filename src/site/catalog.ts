@@ -8,7 +8,7 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   status:
     "the reproduction-status matrix: per site experiment (demo: SIMULATED; paper: the study, when its endpoints are configured), model and benchmark: answered, from the cache, partial or missing, with counts and why",
   responses:
-    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key",
+    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words",
   judgments:
     "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
   judge_calibration:

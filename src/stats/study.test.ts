@@ -537,6 +537,10 @@ describe("studyDatabase and thinksafe stats", () => {
       const table = await statsCommand(dir, { format: "table" });
       assert.match(table, /Degradation against the base model/);
       assert.match(table, /\+50\.0 \[/);
+      // Thinking retention follows (this run has no capability scores, so no capability section).
+      assert.ok(Array.isArray((json as unknown as Record<string, unknown[]>).thinking_retention));
+      assert.match(table, /Thinking retention/);
+      assert.doesNotMatch(table, /Capability \(accuracy/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
