@@ -153,7 +153,12 @@ function report({ record, file, timedOut }: FollowResult, io: Io, outcome: Outco
   lines.push(`  record: ${file}`);
   if (record.fine_tuned_model) {
     lines.push(`fine-tuned model: ${record.fine_tuned_model}`);
-    lines.push(`Evaluate it with this entry under models: in an experiment (add base: <id of ${record.base_model}> to compare):`, experimentModelEntry(record));
+    lines.push(
+      `Evaluate it with this entry under models: in an experiment (add base: <id of ${record.base_model}> to compare; finetune_store: <folder> if the store is not the default):`,
+      `- {id: ${experimentModelEntry(record).match(/id: ([^,]+)/)![1]}, finetune: ${record.name}}`,
+      "or, naming the model and endpoint themselves:",
+      experimentModelEntry(record),
+    );
   }
   io.out(lines.join("\n"));
   if (timedOut) io.err(`[finetune] ${record.name}: still ${record.status} when the wait ended; run thinksafe finetune status ${record.name} --wait again later`);

@@ -70,7 +70,7 @@ describe("experiment specs", () => {
   });
 
   test("a missing field, a bad URL, a key in api_key_env and a bad number are explained", () => {
-    assert.match(specError(CONTRACT.replace("    model: Fancy-MLLM/R1-Onevision-7B\n", "")).message, /models\[0\]\.model: is missing \(add model: <string>\)/);
+    assert.match(specError(CONTRACT.replace("    model: Fancy-MLLM/R1-Onevision-7B\n", "")).message, /models\[0\]\.model: is missing \(add model: <the name sent to the endpoint>, or finetune: <a fine-tuning record>\)/);
     assert.match(specError(CONTRACT.replace("http://127.0.0.1:8000/v1", "localhost:8000")).message, /:5: models\[0\]\.base_url: expected an http\(s\) URL/);
     assert.match(specError(CONTRACT.replace("api_key_env: VLLM_API_KEY", "api_key_env: sk-live-123")).message, /models\[0\]\.api_key_env: expected the NAME of an environment variable/);
     assert.match(specError(CONTRACT.replace("repeats: 1", "repeats: 0")).message, /^experiments\/demo\.yaml:17: repeats: /);

@@ -8,6 +8,7 @@ import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
 import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
+import { applyFineTunes, lookUpFineTunes, type FineTuneLookup } from "./finetune-refs.ts";
 import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
 
@@ -84,12 +85,15 @@ async function readExperimentFile(file: string, options: LoadOptions): Promise<E
     const code = (error as NodeJS.ErrnoException).code;
     throw new SpecError(file, "", code === "ENOENT" ? "file not found" : `cannot read (${code})`, "give the path of an experiment YAML file");
   }
-  return parseExperiment(text, file, { ...options, local: await readLocalOverride(file) });
+  const env = options.env ?? process.env;
+  return parseExperiment(text, file, { ...options, local: await readLocalOverride(file), finetunes: await lookUpFineTunes(text, file, env) });
 }
 
 export interface ParseOptions extends LoadOptions {
   /** The machine's local override of endpoints and data (local.ts), applied after validation. */
   local?: LocalOverride | null;
+  /** The records that models' `finetune:` names found (finetune-refs.ts). */
+  finetunes?: Record<string, FineTuneLookup>;
 }
 
 export function parseExperiment(text: string, file: string, options: ParseOptions = {}): Experiment {
@@ -106,7 +110,8 @@ export function parseExperiment(text: string, file: string, options: ParseOption
   if (!result.success) throw specErrorFromIssue(file, result.error.issues[0]!, lineOf);
   const declared = result.data;
   // Identity is what the file declares; endpoints this machine adds are recorded per row instead.
-  const spec = options.local ? applyLocalOverride(declared, options.local, file) : declared;
+  const overridden = options.local ? applyLocalOverride(declared, options.local, file) : declared;
+  const spec = applyFineTunes(overridden, options.finetunes ?? {}, file, lineOf);
   spec.models.forEach((model, i) => {
     if (spec.models.findIndex((m) => m.id === model.id) !== i) {
       throw new SpecError(file, `models[${i}].id`, `duplicate model id "${model.id}"`, "every model needs its own id", lineOf(["models", i, "id"]));
@@ -116,6 +121,9 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     const at = (field: string) => [`models`, i, field];
     if ([model.base_url, model.base_urls, model.base_url_env, model.simulated].filter((v) => v !== undefined).length !== 1) {
       throw new SpecError(file, `models[${i}]`, "needs exactly one of base_url, base_urls, base_url_env or simulated", "base_url: http://host:port/v1, base_urls: [..] for replicas, base_url_env: VAR_NAME, or simulated: true", lineOf(["models", i]));
+    }
+    if (model.model === undefined) {
+      throw new SpecError(file, `models[${i}].model`, "is missing", "add model: <the name sent to the endpoint>, or finetune: <a fine-tuning record>", lineOf(["models", i]));
     }
     const fromEnv = model.base_url_env === undefined ? null : urlsFromEnv(model.base_url_env, env, file, `models[${i}].base_url_env`);
     const unconfigured = fromEnv?.length === 0 ? notConfigured(model.base_url_env!, file) : null;
@@ -175,7 +183,7 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     }
   });
   // Not part of what the experiment is: its wording, and where this machine keeps the data.
-  const { description: _description, $schema: _schema, data_dir: _dataDir, ...identity } = declared;
+  const { description: _description, $schema: _schema, data_dir: _dataDir, finetune_store: _store, ...identity } = declared;
   const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) || spec.grader?.simulated ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
     throw new SpecError(file, "simulator", "is set but no model or judge has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));

@@ -25,7 +25,7 @@ export const Generation = z
 export const ModelSpec = z
   .object({
     id: id.describe("the id used in every table"),
-    model: z.string().min(1).describe("the model name sent to the endpoint"),
+    model: z.string().min(1).optional().describe("the model name sent to the endpoint (required unless finetune names a record)"),
     base_url: url.optional().describe("the OpenAI-compatible API root, ending in /v1"),
     base_urls: z.array(url).min(1).optional().describe("replicas of the same model, load-balanced"),
     base_url_env: envName
@@ -53,6 +53,11 @@ export const ModelSpec = z
       .enum(["online", "batch"])
       .optional()
       .describe("online (default): one request at a time; batch: OpenAI's Batch API (uploaded JSONL, polled, cheaper, slower)"),
+    finetune: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a fine-tuning record (`thinksafe finetune`: its name, job id or model) whose model and endpoint this entry evaluates; looked up in finetune_store"),
   })
   .strict();
 
@@ -102,6 +107,11 @@ export const ExperimentSpec = z
       .min(1)
       .optional()
       .describe("folder with the user's copies of benchmark data (<data_dir>/<benchmark id>/...), relative to this file"),
+    finetune_store: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the fine-tuning run store that models' finetune names are looked up in, relative to this file (default: $THINKSAFE_FINETUNE_DIR or .thinksafe/finetune)"),
     simulator: z
       .object({ config: z.string().min(1).optional().describe("simulator config file, relative to this file") })
       .strict()

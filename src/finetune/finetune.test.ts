@@ -229,7 +229,7 @@ describe("thinksafe finetune", () => {
     const recorded = await cli("finetune", "record", "--name", "qwen-tis", "--base-model", "Qwen/Qwen2.5-VL-7B-Instruct", "--checkpoint", checkpoint,
       "--base-url", `${sim.url}/`, "--served-model", "sim/qwen2.5-vl-7b-instruct", "--export", exported, "--store", store);
     assert.equal(recorded.code, 0, recorded.err);
-    assert.match(recorded.out, /^qwen-tis: recorded \(simulated\)[\s\S]*fine-tuned model: sim\/qwen2\.5-vl-7b-instruct\n.*\n- \{id: qwen-tis, model: "sim\/qwen2\.5-vl-7b-instruct", base_url: "http:\/\/127\.0\.0\.1:\d+\/v1"\}$/);
+    assert.match(recorded.out, /^qwen-tis: recorded \(simulated\)[\s\S]*fine-tuned model: sim\/qwen2\.5-vl-7b-instruct\n.*\n- \{id: qwen-tis, finetune: qwen-tis\}\n.*\n- \{id: qwen-tis, model: "sim\/qwen2\.5-vl-7b-instruct", base_url: "http:\/\/127\.0\.0\.1:\d+\/v1"\}$/);
     const [record] = await records(store);
     assert.deepEqual([record!.kind, record!.status, record!.base_url, record!.fine_tuned_model], ["served_checkpoint", "recorded", sim.url, "sim/qwen2.5-vl-7b-instruct"]);
     assert.deepEqual([record!.checkpoint!.checkpoint, record!.checkpoint!.is_local_path, record!.checkpoint!.endpoint_check!.model_listed], [checkpoint, true, true]);
