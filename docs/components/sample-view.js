@@ -3,14 +3,15 @@
 // untrusted, so every text from the data is set with textContent: markup in it shows as text.
 
 /** An element with `text` as its only (text) content. */
-function textElement(tag, text, className) {
+export function textElement(tag, text, className) {
   const el = document.createElement(tag);
   if (className) el.className = className;
   el.textContent = text ?? "";
   return el;
 }
 
-function section(title, ...children) {
+/** A titled section of a sample or record view. */
+export function section(title, ...children) {
   const el = document.createElement("section");
   el.className = "sample-section";
   el.append(textElement("h3", title), ...children);

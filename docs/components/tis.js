@@ -4,7 +4,7 @@
 // is set with textContent or htl's interpolation (text nodes and attribute values, never markup).
 import * as Plot from "npm:@observablehq/plot";
 import { html } from "npm:htl";
-import { blurredImage } from "./sample-view.js";
+import { blurredImage, section, textElement } from "./sample-view.js";
 
 /** What each data set is, in the words the page and its captions use. */
 export const DATASETS = {
@@ -103,20 +103,6 @@ export function funnelChart(rows, { width }) {
       Plot.ruleX([0]),
     ],
   });
-}
-
-function textElement(tag, text, className) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  el.textContent = text ?? "";
-  return el;
-}
-
-function section(title, ...children) {
-  const el = document.createElement("section");
-  el.className = "sample-section";
-  el.append(textElement("h3", title), ...children);
-  return el;
 }
 
 /** One record: question, images (blurred until clicked), thinking and answer, all as text. */

@@ -2,8 +2,6 @@
 // SpecError naming the file, the line, the field path and the fix.
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { z } from "zod";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
@@ -11,6 +9,7 @@ import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type
 import { applyFineTunes, lookUpFineTunes, type FineTuneLookup } from "./finetune-refs.ts";
 import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
+import { formatPath, parseYamlSpec } from "./yaml-spec.ts";
 
 export interface ResolvedModel {
   id: string;
@@ -98,17 +97,7 @@ export interface ParseOptions extends LoadOptions {
 
 export function parseExperiment(text: string, file: string, options: ParseOptions = {}): Experiment {
   const env = options.env ?? process.env;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const [yamlError] = doc.errors;
-  if (yamlError) {
-    const line = lines.linePos(yamlError.pos[0]).line;
-    throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, line);
-  }
-  const lineOf = (path: readonly PropertyKey[]) => nodeLine(doc, lines, path);
-  const result = ExperimentSpec.safeParse(doc.toJS() ?? {});
-  if (!result.success) throw specErrorFromIssue(file, result.error.issues[0]!, lineOf);
-  const declared = result.data;
+  const { value: declared, lineOf } = parseYamlSpec(text, file, ExperimentSpec);
   // Identity is what the file declares; endpoints this machine adds are recorded per row instead.
   const overridden = options.local ? applyLocalOverride(declared, options.local, file) : declared;
   const spec = applyFineTunes(overridden, options.finetunes ?? {}, file, lineOf);
@@ -218,27 +207,6 @@ function notConfigured(name: string, file: string): string {
   return `not configured: set ${name} to the endpoint's URL (e.g. http://host:8000/v1), or give its base_url in ${localOverridePath(file)}`;
 }
 
-type LineOf = (path: readonly PropertyKey[]) => number | undefined;
-
-function specErrorFromIssue(file: string, issue: z.core.$ZodIssue, lineOf: LineOf): SpecError {
-  const path = formatPath(issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const [key] = issue.keys;
-    const known = knownKeys(issue.path);
-    return new SpecError(
-      file,
-      formatPath([...issue.path, key!]),
-      "unknown field",
-      known.length ? `known fields here: ${known.join(", ")}` : undefined,
-      lineOf([...issue.path, key!]),
-    );
-  }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
-    return new SpecError(file, path, "is missing", `add ${String(issue.path.at(-1))}: <${issue.expected}>`, lineOf(issue.path.slice(0, -1)));
-  }
-  return new SpecError(file, path, issue.message.replace(/^Invalid input: /, ""), undefined, lineOf(issue.path));
-}
-
 /** Base URLs as recorded and hashed: no user, password or query string, sorted. */
 export function endpointIdentity(baseUrls: readonly string[]): string[] {
   return baseUrls
@@ -253,46 +221,4 @@ export function endpointIdentity(baseUrls: readonly string[]): string[] {
     .sort();
 }
 
-/** `models[2].base_url` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-}
-
-/** Field names the spec allows at an object path, for "did you mean" help. */
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = ExperimentSpec;
-  for (const step of path) {
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodObject && typeof step === "string") schema = schema.shape[step] as z.ZodType;
-    else if (schema instanceof z.ZodArray && typeof step === "number") schema = schema.element as z.ZodType;
-    else return [];
-  }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== "$schema") : [];
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  while (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
-  return schema;
-}
-
-function nodeLine(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    const target = n === path.length && path.length > 0 ? keyNode(doc, path) ?? node : node;
-    if (target?.range) return lines.linePos(target.range[0]).line;
-  }
-  return undefined;
-}
-
-/** The node of the key itself (`base_url:`), which is where an editor should point. */
-function keyNode(doc: Document, path: readonly PropertyKey[]): { range?: [number, number, number] } | undefined {
-  const parent = doc.getIn(path.slice(0, -1) as unknown[], true);
-  const last = path.at(-1);
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === last);
-    return (pair?.key ?? undefined) as { range?: [number, number, number] } | undefined;
-  }
-  if (isSeq(parent) && typeof last === "number") return parent.items[last] as { range?: [number, number, number] } | undefined;
-  return undefined;
-}
+export { formatPath };

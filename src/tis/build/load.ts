@@ -11,7 +11,7 @@ import { sha256 } from "../../provenance.ts";
 import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, type SimulatorConfig } from "../../simulator/index.ts";
 import { loadSafetySpec, type SafetySpec } from "./safety-spec.ts";
 import { TisBuildSpec, type InputSpec } from "./spec.ts";
-import { parseYamlSpec, type LineOf } from "./yaml-spec.ts";
+import { parseYamlSpec, type LineOf } from "../../experiments/yaml-spec.ts";
 
 export type StageRole = "captioner" | "teacher" | "judge";
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { SpecError } from "../../errors.ts";
 import { sha256 } from "../../provenance.ts";
 import type { Cell, Schema } from "../../stats/database.ts";
-import { parseYamlSpec } from "./yaml-spec.ts";
+import { parseYamlSpec } from "../../experiments/yaml-spec.ts";
 
 const id = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower-case letters, digits and '_', starting with a letter");
 const text = z.string().trim().min(1);

@@ -1,9 +1,8 @@
-// Reading a zod-validated YAML file (the build spec, the safety specification) with the errors
-// experiment files give: a SpecError naming the file, the line, the field path and the fix.
+// Reading a zod-validated YAML file (experiment files, TiS build specs, the safety specification):
+// every problem is a SpecError naming the file, the line, the field path and the fix.
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
-import { SpecError } from "../../errors.ts";
-import { formatPath } from "../../experiments/load.ts";
+import { SpecError } from "../errors.ts";
 
 /** The line of a field path in the document (the key itself when present, else its nearest parent). */
 export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
@@ -25,6 +24,11 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
   const result = schema.safeParse(doc.toJS() ?? {});
   if (!result.success) throw issueError(file, result.error.issues[0]!, lineOf, schema);
   return { value: result.data, lineOf };
+}
+
+/** `models[2].base_url` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
 function issueError(file: string, issue: z.core.$ZodIssue, lineOf: LineOf, schema: z.ZodType): SpecError {
