@@ -60,7 +60,7 @@ export function sampleView(response, judgments, images) {
   imageRow.className = "sample-images";
   for (const sha of (response.image_sha256 ?? "").split(" ").filter(Boolean)) {
     if (images[sha]) imageRow.append(blurredImage(images[sha], label));
-    else imageRow.append(textElement("p", `image ${sha.slice(0, 12)}… not published`, "small muted"));
+    else imageRow.append(textElement("p", `image ${sha.slice(0, 12)}… not published (it comes from your copy of the benchmark; build with THINKSAFE_PUBLISH_USER_IMAGES=1 to include such images)`, "small muted"));
   }
   root.append(section("Prompt", textElement("pre", response.prompt, "model-text prompt-text"), imageRow));
   if (response.error) root.append(section("Error", textElement("pre", `${response.error_kind}: ${response.error}`, "model-text")));

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { environmentFingerprint } from "./freshness.ts";
 import { missingCells, statusRows, type SiteRun } from "./study-files.ts";
+import { publishesImages } from "./study.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -46,4 +47,11 @@ test("npm run build -- --strict stops before Framework's build when the study ha
   assert.match(result.stderr, /paper: r1-onevision-7b × figstep\/safebench: missing: endpoint: not configured: set THINKSAFE_URL_R1_ONEVISION_7B/);
   assert.match(result.stderr, /paper: judge llm-judge: not configured/);
   assert.doesNotMatch(result.stderr, /observable|built into dist/i);
+});
+
+test("the site publishes images thinksafe ships or draws, and a user's copies only when asked to", () => {
+  assert.equal(publishesImages({ benchmark: "figstep" }, {}), true);
+  assert.equal(publishesImages({ benchmark: "synthetic-shapes" }, {}), true);
+  assert.equal(publishesImages({ benchmark: "mm-safetybench" }, {}), false);
+  assert.equal(publishesImages({ benchmark: "siuo" }, { THINKSAFE_PUBLISH_USER_IMAGES: "1" }), true);
 });

@@ -24,6 +24,18 @@ import { PROJECT_DIR } from "./paths.ts";
  */
 export const SITE_EXPERIMENTS: readonly SiteExperiment[] = ["demo", "paper", "finetune-demo", "finetune"];
 
+/**
+ * Benchmarks whose images thinksafe itself ships or draws (FigStep's renders of MIT-licensed
+ * SafeBench, the synthetic capability set): the site publishes these. Images from a user's copy
+ * (MM-SafetyBench, SIUO, …) carry their own licenses, so a published site includes them only when
+ * the build is run with THINKSAFE_PUBLISH_USER_IMAGES=1; otherwise the browser says "not published".
+ */
+const OWN_IMAGES = new Set(["figstep", "synthetic-shapes"]);
+
+export function publishesImages(sample: { benchmark: string }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return OWN_IMAGES.has(sample.benchmark) || env.THINKSAFE_PUBLISH_USER_IMAGES === "1";
+}
+
 /** Longest side of the sample browser's images: enough to read a typographic attack. */
 const THUMBNAIL_SIDE = 384;
 
@@ -64,7 +76,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
   await runExperiment(experiment, {
     outDir,
     onSamples: async (samples) => {
-      for (const image of samples.flat().flatMap((sample) => sample.images)) {
+      for (const image of samples.flat().filter((sample) => publishesImages(sample)).flatMap((sample) => sample.images)) {
         if (!thumbnails.has(image.sha256)) thumbnails.set(image.sha256, (await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE })).dataUri);
       }
     },
