@@ -3,14 +3,10 @@
 // the same rows. DuckDB-wasm runs here in Node through its blocking bindings, on tables that include
 // the cases where DuckDB versions once disagreed (values of probability 0 in the bootstrap).
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { describe, test } from "node:test";
-import { createDuckDB, NODE_RUNTIME, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
 import { CAPABILITY_INPUTS, CAPABILITY_TABLES, computeCapability, readCapability } from "./capability.ts";
-import { Database, splitStatements, statisticSql, type Cell, type Schema } from "./database.ts";
-
-const require = createRequire(import.meta.url);
-const dist = (file: string) => require.resolve(`@duckdb/duckdb-wasm/dist/${file}`);
+import { Database, type Cell } from "./database.ts";
+import { wasmStatistics } from "./wasm-support.ts";
 
 /**
  * Untuned U with checkpoints: A right exactly where U is wrong (on pope every pair discordant; on
@@ -43,20 +39,6 @@ function tables(): { scores: Cell[][]; responses: Cell[][] } {
   return { scores, responses };
 }
 
-function sqlValue(value: Cell): string {
-  if (value === null) return "NULL";
-  return typeof value === "string" ? `'${value.replaceAll("'", "''")}'` : String(value);
-}
-
-function createSql(table: string, schema: Schema, rows: readonly Cell[][]): string[] {
-  const columns = Object.entries(schema).map(([name, type]) => `"${name}" ${type}`).join(", ");
-  return [`CREATE TABLE ${table} (${columns})`, `INSERT INTO ${table} VALUES ${rows.map((row) => `(${row.map(sqlValue).join(", ")})`).join(", ")}`];
-}
-
-function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
-}
-
 describe("capability.sql and thinking_retention.sql in DuckDB-wasm 1.1", () => {
   test("give the same rows as in Node's DuckDB", async () => {
     const { scores, responses } = tables();
@@ -77,26 +59,16 @@ describe("capability.sql and thinking_retention.sql in DuckDB-wasm 1.1", () => {
     assert.ok((row("B").delta_ci_high as number) <= 0 && (row("B").delta as number) < 0);
     assert.equal(row("G", "mm-vet").is_graded, true);
 
-    const wasm = await createDuckDB(
-      { mvp: { mainModule: dist("duckdb-mvp.wasm"), mainWorker: dist("duckdb-node-mvp.worker.cjs") }, eh: { mainModule: dist("duckdb-eh.wasm"), mainWorker: dist("duckdb-node-eh.worker.cjs") } },
-      new VoidLogger(),
-      NODE_RUNTIME,
+    const wasm = await wasmStatistics(
+      [
+        { table: "scores", schema: CAPABILITY_INPUTS.scores, rows: scores },
+        { table: "responses", schema: CAPABILITY_INPUTS.responses, rows: responses },
+      ],
+      Object.keys(CAPABILITY_TABLES),
     );
-    await wasm.instantiate();
-    assert.match(wasm.getVersion(), /^v1\.1\./);
-    const connection = wasm.connect();
-    try {
-      for (const statement of [...splitStatements(statisticSql("macros")), ...createSql("scores", CAPABILITY_INPUTS.scores, scores), ...createSql("responses", CAPABILITY_INPUTS.responses, responses)]) {
-        connection.query(statement);
-      }
-      for (const table of Object.keys(CAPABILITY_TABLES)) {
-        connection.query(`CREATE TABLE ${table} AS ${statisticSql(table).trim().replace(/;\s*$/, "")}`);
-        const rows = plain(connection.query(`SELECT * FROM ${table}`).toArray().map((r) => r.toJSON()));
-        assert.deepEqual(rows, expected[table], `${table}.sql gives other rows in DuckDB-wasm ${wasm.getVersion()}`);
-      }
-    } finally {
-      connection.close();
-      wasm.reset();
+    assert.match(wasm.version, /^v1\.1\./);
+    for (const table of Object.keys(CAPABILITY_TABLES)) {
+      assert.deepEqual(wasm.tables[table], expected[table], `${table}.sql gives other rows in DuckDB-wasm ${wasm.version}`);
     }
   });
 });

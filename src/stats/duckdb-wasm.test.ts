@@ -4,14 +4,10 @@
 // whose degradation tables include the ones where DuckDB versions once disagreed (values of
 // probability 0: every pair discordant, or no c-pairs).
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { describe, test } from "node:test";
-import { createDuckDB, NODE_RUNTIME, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
-import { Database, splitStatements, statisticSql, type Cell, type Schema } from "./database.ts";
+import { Database, type Cell } from "./database.ts";
 import { benchmarkGroupRows, computeStudy, readStudy, STUDY_INPUTS, STUDY_TABLES } from "./study.ts";
-
-const require = createRequire(import.meta.url);
-const dist = (file: string) => require.resolve(`@duckdb/duckdb-wasm/dist/${file}`);
+import { wasmStatistics } from "./wasm-support.ts";
 
 /** A run of two reasoning models and their bases on four benchmarks, verdicts from a hash. */
 function run(): { responses: Cell[][]; judgments: Cell[][] } {
@@ -46,21 +42,6 @@ function run(): { responses: Cell[][]; judgments: Cell[][] } {
   return { responses, judgments };
 }
 
-function sqlValue(value: Cell): string {
-  if (value === null) return "NULL";
-  return typeof value === "string" ? `'${value.replaceAll("'", "''")}'` : String(value);
-}
-
-function createSql(table: string, schema: Schema, rows: readonly Cell[][]): string[] {
-  const columns = Object.entries(schema).map(([name, type]) => `"${name}" ${type}`).join(", ");
-  return [`CREATE TABLE ${table} (${columns})`, ...(rows.length ? [`INSERT INTO ${table} VALUES ${rows.map((row) => `(${row.map(sqlValue).join(", ")})`).join(", ")}`] : [])];
-}
-
-/** JSON-comparable rows: BIGINT as number, as Node's rows() gives them. */
-function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])));
-}
-
 describe("the study's SQL in DuckDB-wasm 1.1", () => {
   test("every study table has the same rows as in Node's DuckDB", async () => {
     const { responses, judgments } = run();
@@ -76,34 +57,21 @@ describe("the study's SQL in DuckDB-wasm 1.1", () => {
       node.close();
     }
 
-    const wasm = await createDuckDB(
-      { mvp: { mainModule: dist("duckdb-mvp.wasm"), mainWorker: dist("duckdb-node-mvp.worker.cjs") }, eh: { mainModule: dist("duckdb-eh.wasm"), mainWorker: dist("duckdb-node-eh.worker.cjs") } },
-      new VoidLogger(),
-      NODE_RUNTIME,
+    // The data exercise what they should: a degradation row per benchmark and pair, thinking bins.
+    assert.equal(expected.degradation!.length, 4 * 2 * 2);
+    assert.ok(expected.degradation!.some((row) => row.ci_low === 1 && row.ci_high === 1));
+    assert.ok(expected.thinking_length!.length >= 8);
+    const wasm = await wasmStatistics(
+      [
+        { table: "responses", schema: STUDY_INPUTS.responses, rows: responses },
+        { table: "judgments", schema: STUDY_INPUTS.judgments, rows: judgments },
+        { table: "benchmark_groups", schema: { benchmark_id: "VARCHAR", benchmark_group: "VARCHAR" }, rows: benchmarkGroupRows() },
+      ],
+      Object.keys(STUDY_TABLES),
     );
-    await wasm.instantiate();
-    assert.match(wasm.getVersion(), /^v1\.1\./);
-    const connection = wasm.connect();
-    try {
-      const statements = [
-        ...splitStatements(statisticSql("macros")),
-        ...createSql("responses", STUDY_INPUTS.responses, responses),
-        ...createSql("judgments", STUDY_INPUTS.judgments, judgments),
-        ...createSql("benchmark_groups", { benchmark_id: "VARCHAR", benchmark_group: "VARCHAR" }, benchmarkGroupRows()),
-      ];
-      for (const statement of statements) connection.query(statement);
-      // The data exercise what they should: a degradation row per benchmark and pair, thinking bins.
-      assert.equal(expected.degradation!.length, 4 * 2 * 2);
-      assert.ok(expected.degradation!.some((row) => row.ci_low === 1 && row.ci_high === 1));
-      assert.ok(expected.thinking_length!.length >= 8);
-      for (const table of Object.keys(STUDY_TABLES)) {
-        connection.query(`CREATE TABLE ${table} AS ${statisticSql(table).trim().replace(/;\s*$/, "")}`);
-        const rows = plain(connection.query(`SELECT * FROM ${table}`).toArray().map((row) => row.toJSON()));
-        assert.deepEqual(rows, expected[table], `${table}.sql gives other rows in DuckDB-wasm ${wasm.getVersion()}`);
-      }
-    } finally {
-      connection.close();
-      wasm.reset();
+    assert.match(wasm.version, /^v1\.1\./);
+    for (const table of Object.keys(STUDY_TABLES)) {
+      assert.deepEqual(wasm.tables[table], expected[table], `${table}.sql gives other rows in DuckDB-wasm ${wasm.version}`);
     }
   });
 });
