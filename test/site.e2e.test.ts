@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, test } from "node:test";
+import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
@@ -301,18 +301,23 @@ test("every page loads without errors", { timeout: 300_000 }, async (t) => {
   }
 });
 
-test("the sample browser shows model output containing markup as text and executes nothing", { timeout: 120_000 }, async (t) => {
-  const payload = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
-  // The built responses, every answer and thinking replaced by markup, served instead of the real file.
+/** Markup a model (or teacher) could write: it must show as text and run nothing. */
+const HOSTILE = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
+
+/**
+ * Opens `path` with the built `table` replaced by a copy whose `columns` each begin with HOSTILE,
+ * runs `check`, then asserts that nothing executed and the page had no problems.
+ */
+async function withHostileTable(t: TestContext, path: string, table: string, columns: readonly string[], check: (page: Page) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "thinksafe-xss-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const built = (await readdir(join(PROJECT_DIR, "dist/_file/data"))).find((f) => /^responses\.[0-9a-f]+\.parquet$/.test(f))!;
-  const hostile = join(dir, "responses.parquet");
+  const built = (await readdir(join(PROJECT_DIR, "dist/_file/data"))).find((f) => new RegExp(`^${table}\\.[0-9a-f]+\\.parquet$`).test(f))!;
+  const hostile = join(dir, `${table}.parquet`);
+  const quoted = HOSTILE.replaceAll("'", "''");
   const db = await Database.open();
   try {
-    const quoted = payload.replaceAll("'", "''");
     await db.connection.run(
-      `COPY (SELECT * REPLACE ('${quoted}' || coalesce(answer, '') AS answer, CASE WHEN thinking IS NOT NULL THEN '${quoted}' || thinking END AS thinking)
+      `COPY (SELECT * REPLACE (${columns.map((c) => `CASE WHEN ${c} IS NOT NULL THEN '${quoted}' || ${c} END AS ${c}`).join(", ")})
         FROM read_parquet('${join(PROJECT_DIR, "dist/_file/data", built)}')) TO '${hostile}' (FORMAT parquet)`,
     );
   } finally {
@@ -322,55 +327,35 @@ test("the sample browser shows model output containing markup as text and execut
   try {
     const watch = await watchPage(page, server.url);
     await page.route(`**/_file/data/${built}`, (route) => route.fulfill({ path: hostile, contentType: "application/octet-stream" }));
-    await page.goto(`${server.url}/samples`, { waitUntil: "networkidle" });
-    await page.locator("#sample-detail article.sample-view").waitFor();
-    const answer = page.locator("#sample-detail .answer-text");
-    assert.ok((await answer.innerText()).startsWith(payload), "the answer is shown as the text it is");
-    assert.ok((await page.locator("#sample-detail .thinking-text").innerText()).startsWith(payload), "so is the thinking");
-    assert.equal(await page.locator("#sample-detail script, #sample-detail b, #sample-detail img[src=x], #sample-list img[src=x], #sample-list script").count(), 0, "no element made from the text");
+    await page.goto(`${server.url}${path}`, { waitUntil: "networkidle" });
+    await check(page);
     await page.waitForTimeout(300);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
-    await assertNoProblems("/samples (hostile answers)", page, watch);
+    await assertNoProblems(`${path} (hostile ${table})`, page, watch);
   } finally {
     await page.close();
   }
-});
+}
 
-test("the TiS page shows records containing markup as text and executes nothing", { timeout: 120_000 }, async (t) => {
-  const payload = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold</b>`;
-  // The built records, every question, thinking and answer led by markup, served instead of the real file.
-  const dir = await mkdtemp(join(tmpdir(), "thinksafe-xss-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const built = (await readdir(join(PROJECT_DIR, "dist/_file/data"))).find((f) => /^tis_records\.[0-9a-f]+\.parquet$/.test(f))!;
-  const hostile = join(dir, "tis_records.parquet");
-  const db = await Database.open();
-  try {
-    const quoted = payload.replaceAll("'", "''");
-    await db.connection.run(
-      `COPY (SELECT * REPLACE ('${quoted}' || question AS question, '${quoted}' || thinking AS thinking, '${quoted}' || answer AS answer)
-        FROM read_parquet('${join(PROJECT_DIR, "dist/_file/data", built)}')) TO '${hostile}' (FORMAT parquet)`,
-    );
-  } finally {
-    db.close();
-  }
-  const page = await browser.newPage();
-  try {
-    const watch = await watchPage(page, server.url);
-    await page.route(`**/_file/data/${built}`, (route) => route.fulfill({ path: hostile, contentType: "application/octet-stream" }));
-    await page.goto(`${server.url}/tis`, { waitUntil: "networkidle" });
+test("the sample browser shows model output containing markup as text and executes nothing", { timeout: 120_000 }, (t) =>
+  withHostileTable(t, "/samples", "responses", ["answer", "thinking"], async (page) => {
+    await page.locator("#sample-detail article.sample-view").waitFor();
+    assert.ok((await page.locator("#sample-detail .answer-text").innerText()).startsWith(HOSTILE), "the answer is shown as the text it is");
+    assert.ok((await page.locator("#sample-detail .thinking-text").innerText()).startsWith(HOSTILE), "so is the thinking");
+    assert.equal(await page.locator("#sample-detail script, #sample-detail b, #sample-detail img[src=x], #sample-list img[src=x], #sample-list script").count(), 0, "no element made from the text");
+  }),
+);
+
+test("the TiS page shows records containing markup as text and executes nothing", { timeout: 120_000 }, (t) =>
+  withHostileTable(t, "/tis", "tis_records", ["question", "thinking", "answer"], async (page) => {
     await page.locator("#tis-example article.tis-example").waitFor();
     for (const part of ["prompt-text", "thinking-text", "answer-text"]) {
-      assert.ok((await page.locator(`#tis-example .${part}`).innerText()).startsWith(payload), `the ${part} is shown as the text it is`);
+      assert.ok((await page.locator(`#tis-example .${part}`).innerText()).startsWith(HOSTILE), `the ${part} is shown as the text it is`);
     }
     assert.match(await page.locator("#tis-example-list").innerText(), /<script>window\.__pwned = 1<\/script>/, "so is the question in the list");
     assert.equal(await page.locator("#tis-example script, #tis-example b, #tis-example img[src=x], #tis-example-list img[src=x], #tis-example-list script, #tis-example-list b").count(), 0, "no element made from the text");
-    await page.waitForTimeout(300);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "nothing executed");
-    await assertNoProblems("/tis (hostile records)", page, watch);
-  } finally {
-    await page.close();
-  }
-});
+  }),
+);
 
 /** Opens one page, lets it settle and asserts that nothing went wrong, then runs its own checks. */
 async function checkPage(path: string): Promise<void> {
