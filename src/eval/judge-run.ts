@@ -17,6 +17,7 @@ import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
 import { atomically } from "./run-experiment.ts";
+import { responseIdentity } from "./responses.ts";
 import { isScored } from "./scores.ts";
 
 /** One text to judge, with what the judge may need to know about its response. */
@@ -169,15 +170,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
         if (v.unsafe === true) tally.unsafe++;
         if (v.unsafe === null) tally.unresolved++;
         const values: Record<keyof typeof JUDGMENTS_SCHEMA, Cell> = {
-          experiment_id: r.experiment_id as string,
-          experiment_hash: r.experiment_hash as string,
-          model_id: r.model_id as string,
-          base_model_id: (r.base_model_id as string | null) ?? null,
-          benchmark_id: r.benchmark_id as string,
-          subset: r.subset as string,
-          sample_id: r.sample_id as string,
-          category: (r.category as string | null) ?? null,
-          repeat: r.repeat as number,
+          ...responseIdentity(r),
           judge_id: judge.id,
           judge_version: judge.version,
           target,

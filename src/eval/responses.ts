@@ -97,3 +97,21 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
   };
   return Object.keys(RESPONSES_SCHEMA).map((column) => values[column as keyof typeof RESPONSES_SCHEMA]);
 }
+
+/**
+ * The columns a table derived from responses.parquet (judgments, scores) repeats to name the
+ * response each of its rows is about, read from one row of that file.
+ */
+export function responseIdentity(r: Record<string, unknown>) {
+  return {
+    experiment_id: r.experiment_id as string,
+    experiment_hash: r.experiment_hash as string,
+    model_id: r.model_id as string,
+    base_model_id: (r.base_model_id as string | null) ?? null,
+    benchmark_id: r.benchmark_id as string,
+    subset: r.subset as string,
+    sample_id: r.sample_id as string,
+    category: (r.category as string | null) ?? null,
+    repeat: r.repeat as number,
+  };
+}

@@ -20,6 +20,7 @@ import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts"
 import { Database, type Cell, type Schema } from "../stats/database.ts";
 import { gradeMmVet, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
+import { responseIdentity } from "./responses.ts";
 import { atomically } from "./run-experiment.ts";
 
 export const SCORES_SCHEMA = {
@@ -131,15 +132,7 @@ export async function scoreRun(runDir: string, experiment: Experiment, samples: 
     await gradeRemaining(responses, results, sampleOf, experiment, options);
     const rows = responses.map((r, i): Cell[] => {
       const values: Record<keyof typeof SCORES_SCHEMA, Cell> = {
-        experiment_id: r.experiment_id as string,
-        experiment_hash: r.experiment_hash as string,
-        model_id: r.model_id as string,
-        base_model_id: (r.base_model_id as string | null) ?? null,
-        benchmark_id: r.benchmark_id as string,
-        subset: r.subset as string,
-        sample_id: r.sample_id as string,
-        category: (r.category as string | null) ?? null,
-        repeat: r.repeat as number,
+        ...responseIdentity(r),
         ...results[i]!,
         is_simulated: (r.is_simulated as boolean | null) ?? null,
       };
