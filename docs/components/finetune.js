@@ -3,7 +3,7 @@
 // nothing here computes a statistic. Model ids are shown as text only.
 import * as Plot from "npm:@observablehq/plot";
 import { html } from "npm:htl";
-import { GROUPS, pct, pValue, signedPct } from "./study.js";
+import { deltaChart, GROUPS, pct, pValue, signedPct } from "./study.js";
 
 export const CAPABILITY_LABELS = {
   mmmu: "MMMU",
@@ -110,32 +110,20 @@ export function table2({ safety, degradation, safetyByGroup, degradationByGroup,
   </table>`;
 }
 
-/** Dot and 95% interval of each checkpoint's capability Δ against its untuned model, one panel per benchmark. */
+/** Each checkpoint's capability Δ against its untuned model, per benchmark. */
 export function capabilityRetentionChart(rows, { width, simulated } = {}) {
-  const extent = Math.max(0.1, ...rows.flatMap((d) => [Math.abs(d.delta_ci_low), Math.abs(d.delta_ci_high)]));
-  const label = (d) => `${d.model_id}`;
-  return Plot.plot({
+  return deltaChart(rows, {
     width,
+    simulated,
+    low: "delta_ci_low",
+    high: "delta_ci_high",
+    isWorse: (d) => d.delta < 0,
+    legend: { worse: "lost", better: "kept or gained" },
+    axisLabel: "Δ accuracy vs. the untuned model (percentage points) →",
+    fyFormat: (id) => CAPABILITY_LABELS[id] ?? id,
     marginLeft: 190,
     marginRight: 130,
-    height: 70 + rows.length * 26,
-    caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
-    x: { domain: [-extent, extent], tickFormat: (x) => signedPct(x), label: "Δ accuracy vs. the untuned model (percentage points) →", grid: true },
-    y: { label: null },
-    fy: { label: null, tickFormat: (id) => CAPABILITY_LABELS[id] ?? id },
-    color: { domain: ["lost", "kept or gained"], range: ["#d95f02", "#1b9e77"], legend: true },
-    marks: [
-      Plot.ruleX([0], { stroke: "currentColor" }),
-      Plot.ruleY(rows, { fy: "benchmark_id", y: label, x1: "delta_ci_low", x2: "delta_ci_high", stroke: (d) => (d.delta < 0 ? "lost" : "kept or gained"), strokeWidth: 2 }),
-      Plot.dot(rows, {
-        fy: "benchmark_id",
-        y: label,
-        x: "delta",
-        r: 4,
-        fill: (d) => (d.delta < 0 ? "lost" : "kept or gained"),
-        title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\naccuracy ${pct(d.model_accuracy)}% vs. ${pct(d.base_accuracy)}%\nΔ ${signedPct(d.delta)} [${signedPct(d.delta_ci_low)}, ${signedPct(d.delta_ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
-      }),
-    ],
+    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\naccuracy ${pct(d.model_accuracy)}% vs. ${pct(d.base_accuracy)}%\nΔ ${signedPct(d.delta)} [${signedPct(d.delta_ci_low)}, ${signedPct(d.delta_ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
   });
 }
 

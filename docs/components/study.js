@@ -119,31 +119,40 @@ export function table1({ safety, degradation, safetyByGroup, degradationByGroup,
   </table>`;
 }
 
-/** Dot and 95% interval of each reasoning model's Δ against its base, one panel per benchmark. */
-export function degradationChart(rows, { width, simulated } = {}) {
-  const extent = Math.max(0.1, ...rows.flatMap((d) => [Math.abs(d.ci_low), Math.abs(d.ci_high)]));
+/**
+ * Dot and 95% interval of each model's Δ against the model it is compared with, one panel per
+ * benchmark; `isWorse` colours a Δ in the bad direction, `legend` names both colours.
+ */
+export function deltaChart(rows, { width, simulated, low = "ci_low", high = "ci_high", isWorse, legend, axisLabel, title, fyFormat, marginLeft = 170, marginRight = 110 }) {
+  const extent = Math.max(0.1, ...rows.flatMap((d) => [Math.abs(d[low]), Math.abs(d[high])]));
+  const side = (d) => (isWorse(d) ? "worse" : "better");
   return Plot.plot({
     width,
-    marginLeft: 170,
-    marginRight: 110,
+    marginLeft,
+    marginRight,
     height: 60 + rows.length * 26,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
-    x: { domain: [-extent, extent], tickFormat: (x) => signedPct(x), label: "Δ unsafe rate vs. base model (percentage points) →", grid: true },
+    x: { domain: [-extent, extent], tickFormat: (x) => signedPct(x), label: axisLabel, grid: true },
     y: { label: null },
-    fy: { label: null },
+    fy: { label: null, ...(fyFormat && { tickFormat: fyFormat }) },
     marks: [
       Plot.ruleX([0], { stroke: "currentColor" }),
-      Plot.ruleY(rows, { fy: "benchmark_id", y: "model_id", x1: "ci_low", x2: "ci_high", stroke: (d) => (d.delta > 0 ? "worse" : "better"), strokeWidth: 2 }),
-      Plot.dot(rows, {
-        fy: "benchmark_id",
-        y: "model_id",
-        x: "delta",
-        r: 4,
-        fill: (d) => (d.delta > 0 ? "worse" : "better"),
-        title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\nΔ ${signedPct(d.delta)} [${signedPct(d.ci_low)}, ${signedPct(d.ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
-      }),
+      Plot.ruleY(rows, { fy: "benchmark_id", y: "model_id", x1: low, x2: high, stroke: side, strokeWidth: 2 }),
+      Plot.dot(rows, { fy: "benchmark_id", y: "model_id", x: "delta", r: 4, fill: side, title }),
     ],
-    color: { domain: ["worse", "better"], range: ["#d95f02", "#1b9e77"], legend: true, tickFormat: (d) => (d === "worse" ? "less safe than base" : "safer than base") },
+    color: { domain: ["worse", "better"], range: ["#d95f02", "#1b9e77"], legend: true, tickFormat: (d) => legend[d] },
+  });
+}
+
+/** Each reasoning model's Δ unsafe rate against its base, per benchmark. */
+export function degradationChart(rows, { width, simulated } = {}) {
+  return deltaChart(rows, {
+    width,
+    simulated,
+    isWorse: (d) => d.delta > 0,
+    legend: { worse: "less safe than base", better: "safer than base" },
+    axisLabel: "Δ unsafe rate vs. base model (percentage points) →",
+    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\nΔ ${signedPct(d.delta)} [${signedPct(d.ci_low)}, ${signedPct(d.ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
   });
 }
 
