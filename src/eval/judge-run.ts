@@ -19,6 +19,7 @@ import { Database, type Cell } from "../stats/database.ts";
 import { atomically } from "./run-experiment.ts";
 import { responseIdentity } from "./responses.ts";
 import { isScored } from "./scores.ts";
+import { readApiKey } from "../secrets.ts";
 
 /** One text to judge, with what the judge may need to know about its response. */
 export interface JudgedText {
@@ -117,7 +118,7 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
     throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true");
   }
   const env = context.env ?? process.env;
-  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  const apiKey = readApiKey(env, ref.api_key_env);
   if (ref.api_key_env && !apiKey) throw new SpecError(experiment.file, at("api_key_env"), `the environment variable ${ref.api_key_env} is not set`);
   const baseUrl = ref.simulated ? context.simulatorUrl! : ref.base_url!.replace(/\/+$/, "");
   const judge = create({

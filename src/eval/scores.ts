@@ -22,6 +22,7 @@ import { gradeMmVet, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
 import { atomically } from "./run-experiment.ts";
+import { readApiKey } from "../secrets.ts";
 
 export const SCORES_SCHEMA = {
   experiment_id: "VARCHAR",
@@ -217,7 +218,7 @@ function graderOf(experiment: Experiment, options: ScoreRunOptions): MmVetJudge 
   if (!ref) return experiment.unconfiguredJudges["mm-vet grader"] ?? `${experiment.file} names no grader (set grader: {model, base_url} for MM-Vet)`;
   if (!ref.model) return `${experiment.file}: grader.model is missing`;
   const env = options.env ?? process.env;
-  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  const apiKey = readApiKey(env, ref.api_key_env);
   if (ref.api_key_env && !apiKey) return `the environment variable ${ref.api_key_env} (grader.api_key_env) is not set`;
   const baseUrl = ref.simulated ? options.simulatorUrl : ref.base_url?.replace(/\/+$/, "");
   if (!baseUrl) return ref.simulated ? "the grader is simulated but no simulator is running" : `${experiment.file}: the grader needs base_url, base_url_env or simulated`;

@@ -14,6 +14,7 @@ import { createClient } from "../runner/provider.ts";
 import { backoffMs, classifyFailure } from "../runner/retry.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator, type FineTuningTimings } from "../simulator/index.ts";
 import { checkName, noteStatus, RECORD_FORMAT, TERMINAL_STATUSES, type FileRef, type FineTuneRecord, type FineTuneStatus, type FineTuneStore, type RecordedEvent } from "./store.ts";
+import { displayUrl, KEY_IN_URL_FIX, readApiKey, urlSecretProblem } from "../secrets.ts";
 
 /** Where the job runs: an OpenAI-compatible API root, or a simulator started for this command. */
 export type FineTuneEndpoint = { simulated: true } | { simulated?: false; baseUrl: string; apiKeyEnv?: string };
@@ -254,9 +255,11 @@ function urlTarget(endpoint: { baseUrl: string; apiKeyEnv?: string }, env: NodeJ
   try {
     url = new URL(endpoint.baseUrl);
   } catch {
-    throw new UsageError(`--base-url ${endpoint.baseUrl}: expected an http(s) URL such as https://api.openai.com/v1`);
+    throw new UsageError(`--base-url ${displayUrl(endpoint.baseUrl)}: expected an http(s) URL such as https://api.openai.com/v1`);
   }
-  const key = endpoint.apiKeyEnv ? env[endpoint.apiKeyEnv] : undefined;
+  const secret = urlSecretProblem(endpoint.baseUrl);
+  if (secret) throw new UsageError(`--base-url ${displayUrl(endpoint.baseUrl)}: the URL ${secret}; ${KEY_IN_URL_FIX.replace("api_key_env", "--api-key-env")}`);
+  const key = readApiKey(env, endpoint.apiKeyEnv);
   if (endpoint.apiKeyEnv && !key) throw new UsageError(`the environment variable ${endpoint.apiKeyEnv} (--api-key-env) is not set`);
   // The label is shown in messages: no credentials in it.
   return { url: endpoint.baseUrl.replace(/\/+$/, ""), key, label: endpointIdentity([url.toString()])[0]! };
