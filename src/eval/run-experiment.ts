@@ -21,6 +21,7 @@ import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } f
 import { requestBody } from "./request.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
+import { readApiKey } from "../secrets.ts";
 
 export interface EvalOptions {
   outDir: string;
@@ -86,7 +87,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const planned = planRows(experiment, samples, options.shard);
   for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);
 
-  const cache = new ResponseCache(options.cacheDir);
+  const cache = new ResponseCache(options.cacheDir, { onSkipped: (line) => log(`[eval] cache: ${line}`) });
   const progress = new Progress(planned.length, options.progress);
   const results = new Array<Result>(planned.length);
   const runnable: Array<{ index: number; item: WorkItem }> = [];
@@ -238,7 +239,7 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
   const unavailable: Record<string, string> = {};
   const checks = new Map<string, ReturnType<typeof preflight>>();
   for (const model of models) {
-    const apiKey = model.apiKeyEnv ? env[model.apiKeyEnv] : undefined;
+    const apiKey = readApiKey(env, model.apiKeyEnv);
     if (model.unconfigured) {
       unavailable[model.id] = model.unconfigured;
       continue;
