@@ -122,7 +122,7 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
   if (ref.api_key_env && !apiKey) throw new SpecError(experiment.file, at("api_key_env"), `the environment variable ${ref.api_key_env} is not set`);
   const baseUrl = ref.simulated ? context.simulatorUrl! : ref.base_url!.replace(/\/+$/, "");
   const judge = create({
-    endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false, maxResponseBytes: experiment.limits.maxResponseBytes },
     model: ref.model,
     endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
   });

@@ -41,9 +41,10 @@ export async function requestBody(
   sample: Sample,
   repeat: number,
   imageMaxSide: number | undefined,
+  maxPixels?: number,
 ): Promise<ChatBody> {
   const images = await Promise.all(
-    sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
+    sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, { ...(imageMaxSide && { maxSide: imageMaxSide }), ...(maxPixels && { maxPixels }) })),
   );
   const user = images.length
     ? [

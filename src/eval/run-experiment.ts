@@ -5,7 +5,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
-import { DataError } from "../errors.ts";
+import { DataError, SampleError } from "../errors.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -73,7 +73,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const startedAt = new Date();
   const spec = experiment.spec;
 
-  const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
+  const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log, experiment.limits.maxResponseBytes);
   for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);
 
   const missingData: Array<BenchmarkLabel & { problem: string }> = [];
@@ -99,7 +99,16 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     } else {
       runnable.push({
         index,
-        item: { key: row.key, endpoint: row.model.id, body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side) },
+        item: {
+          key: row.key,
+          endpoint: row.model.id,
+          // An image that is not one, or over the pixel limit, fails this sample's rows only (SampleError).
+          body: () => {
+            const unusable = row.sample.images.find((image) => image.unusable);
+            if (unusable?.unusable) throw new SampleError(unusable.unusable.kind, { file: unusable.name }, unusable.unusable.problem);
+            return requestBody(row.model, row.sample, row.repeat, spec.image_max_side, experiment.limits.maxImagePixels);
+          },
+        },
       });
     }
   });
@@ -234,7 +243,7 @@ export async function writeResponses(db: Database, query: string, experiment: Ex
   );
 }
 
-async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void) {
+async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void, maxResponseBytes: number) {
   const endpoints: Endpoint[] = [];
   const unavailable: Record<string, string> = {};
   const checks = new Map<string, ReturnType<typeof preflight>>();
@@ -262,7 +271,7 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
       continue;
     }
     for (const problem of problems) log(`[eval] ${model.id}: skipping a replica: ${problem}`);
-    endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream });
+    endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream, maxResponseBytes });
   }
   return { endpoints, unavailable };
 }

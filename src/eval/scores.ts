@@ -223,7 +223,7 @@ function graderOf(experiment: Experiment, options: ScoreRunOptions): MmVetJudge 
   const baseUrl = ref.simulated ? options.simulatorUrl : ref.base_url?.replace(/\/+$/, "");
   if (!baseUrl) return ref.simulated ? "the grader is simulated but no simulator is running" : `${experiment.file}: the grader needs base_url, base_url_env or simulated`;
   return {
-    endpoint: { id: "grader:mm-vet", baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    endpoint: { id: "grader:mm-vet", baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false, maxResponseBytes: experiment.limits.maxResponseBytes },
     model: ref.model,
     endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
   };

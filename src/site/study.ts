@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import type { RunCell } from "../eval/cells.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
+import { SampleError } from "../errors.ts";
 import { loadExperiment, type Experiment } from "../experiments/load.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
@@ -77,7 +78,13 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
     outDir,
     onSamples: async (samples) => {
       for (const image of samples.flat().filter((sample) => publishesImages(sample)).flatMap((sample) => sample.images)) {
-        if (!thumbnails.has(image.sha256)) thumbnails.set(image.sha256, (await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE })).dataUri);
+        if (thumbnails.has(image.sha256) || image.unusable) continue;
+        // An image that fails the check (not an image, too many pixels) gets no thumbnail: its rows carry the error.
+        const thumbnail = await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE, maxPixels: experiment.limits.maxImagePixels }).catch((error: unknown) => {
+          if (error instanceof SampleError) return undefined;
+          throw error;
+        });
+        if (thumbnail) thumbnails.set(image.sha256, thumbnail.dataUri);
       }
     },
     cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),

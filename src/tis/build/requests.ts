@@ -85,7 +85,7 @@ export function captionRequest(item: BuildItem, endpoint: StageEndpoint, prompts
     promptSha256: sha256(prompts.caption),
     body: async (): Promise<ChatBody> => {
       const images = await Promise.all(
-        item.images.map(async (image) => encodeImage({ bytes: await readImageBytes(image), name: image.file }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
+        item.images.map(async (image) => encodeImage({ bytes: await readImageBytes(image), name: image.path }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
       );
       return {
         ...endpoint.extraBody,
