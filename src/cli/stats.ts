@@ -3,6 +3,7 @@
 // prints them for reading: rates in percent with 95% intervals, p-values.
 import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
+import { assertRunBelongsTogether } from "../eval/run-folder.ts";
 import { textTable } from "./format.ts";
 
 export interface StatsOptions {
@@ -10,6 +11,8 @@ export interface StatsOptions {
 }
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
+  // Statistics over files of different runs would pair one run's responses with another's verdicts.
+  await assertRunBelongsTogether(runDir, ["manifest.json", "responses.parquet", "judgments.parquet", "scores.parquet"]);
   const stats = { ...(await studyStats(runDir)), ...(await capabilityStats(runDir)) };
   if (options.format === "json") return JSON.stringify(stats, null, 2);
   return formatTables(stats);

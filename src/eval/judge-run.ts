@@ -18,6 +18,7 @@ import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
 import { atomically } from "./run-experiment.ts";
 import { responseIdentity } from "./responses.ts";
+import { assertRunBelongsTogether } from "./run-folder.ts";
 import { isScored } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
 
@@ -84,6 +85,8 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
   if (!existsSync(responsesFile)) {
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
+  // The responses (and the manifest beside them) must be this experiment's run, or its judges would judge another's.
+  await assertRunBelongsTogether(runDir, ["manifest.json", "responses.parquet"], experiment);
   // Read first: a missing or malformed set stops the run before any judge is asked.
   const humanSets = options.calibrate === false ? undefined : await readHumanSets(options.humanSets);
   const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);

@@ -1,14 +1,15 @@
 // `thinksafe merge`: shard outputs (responses.shard-i-of-n.parquet, from one folder or several)
 // into the experiment's responses.parquet — the same rows in the same order as an unsharded run,
 // so the same bytes. Every planned row must come from exactly one shard.
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataContext } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
-import { Database } from "../stats/database.ts";
+import { Database, sqlString } from "../stats/database.ts";
 import { inShard, loadSamples, outputNames, planRows } from "./plan.ts";
 import { writeResponses } from "./run-experiment.ts";
+import { assertRunBelongsTogether, prepareOutFolder } from "./run-folder.ts";
 
 const SHARD_FILE = /^responses\.shard-(\d+)-of-(\d+)\.parquet$/;
 
@@ -19,13 +20,20 @@ export interface MergeSummary {
   errors: number;
 }
 
-export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[], data?: DataContext): Promise<MergeSummary> {
+export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[], data?: DataContext, options: { force?: boolean } = {}): Promise<MergeSummary> {
+  // The merged file goes beside the shards: the folder must not hold another experiment's run
+  // (with force, that run's files are removed first: nothing is asked, so nothing is lost).
+  for (const stale of await prepareOutFolder(outDir, experiment, options)) await rm(join(outDir, stale.name), { force: true });
   const files: Array<{ file: string; index: number; count: number }> = [];
   for (const dir of [outDir, ...inputDirs]) {
+    const names: string[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const match = SHARD_FILE.exec(name);
       if (match) files.push({ file: join(dir, name), index: Number(match[1]), count: Number(match[2]) });
+      if (match || /^manifest\.shard-\d+-of-\d+\.json$/.test(name)) names.push(name);
     }
+    // Every shard file and shard manifest must come from this experiment, named file by file.
+    await assertRunBelongsTogether(dir, names, experiment);
   }
   const count = files[0]?.count;
   if (count === undefined) throw new DataError({ file: outDir }, "no responses.shard-i-of-n.parquet files here", "run eval with --shard i/n first");
@@ -44,7 +52,7 @@ export async function mergeShards(experiment: Experiment, outDir: string, inputD
       { ordinal: "INTEGER", model_id: "VARCHAR", benchmark_id: "VARCHAR", subset: "VARCHAR", sample_id: "VARCHAR", repeat: "INTEGER", shard: "INTEGER" },
       plan.map((row, i) => [i, row.model.id, row.sample.benchmark, row.sample.subset, row.sample.sampleId, row.repeat, shardOf(row.key, count)]),
     );
-    const list = files.map((f) => `'${f.file.replaceAll("'", "''")}'`).join(", ");
+    const list = files.map((f) => sqlString(f.file)).join(", ");
     await db.connection.run(`CREATE TABLE shards AS SELECT * FROM read_parquet([${list}])`);
     const [hash] = await db.rows("SELECT list(DISTINCT experiment_hash) AS hashes FROM shards");
     const hashes = (hash?.hashes ?? []) as string[];

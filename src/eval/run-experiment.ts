@@ -1,7 +1,7 @@
 // `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
 // resumes: everything answered before comes from the cache, failures are asked again.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
@@ -19,6 +19,7 @@ import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.
 import { runCells } from "./cells.ts";
 import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
 import { requestBody } from "./request.ts";
+import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
@@ -40,6 +41,8 @@ export interface EvalOptions {
   onSamples?: (samples: readonly Sample[][]) => void | Promise<void>;
   /** Measure the judges on the human-labelled sets too (judge_calibration.parquet; default true). */
   calibrate?: boolean;
+  /** Replace a run of another experiment in outDir (otherwise refused, before any request). */
+  force?: boolean;
   log?: (line: string) => void;
 }
 
@@ -56,18 +59,20 @@ export interface EvalSummary {
 }
 
 export async function runExperiment(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
-  if (!experiment.simulator) return evaluate(experiment, options);
+  // Before anything is asked: the folder must not hold another experiment's run (run-folder.ts).
+  const replaced = await prepareOutFolder(options.outDir, experiment, { force: options.force ?? false });
+  if (!experiment.simulator) return evaluate(experiment, options, replaced);
   // Simulated models are served by a simulator started for this run, on a free local port.
   const simulator = await startSimulator(experiment.simulator, { port: 0 });
   try {
     const models = experiment.models.map((m) => (m.simulated ? { ...m, baseUrls: [simulator.url] } : m));
-    return await evaluate({ ...experiment, models }, options);
+    return await evaluate({ ...experiment, models }, options, replaced);
   } finally {
     await simulator.close();
   }
 }
 
-async function evaluate(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
+async function evaluate(experiment: Experiment, options: EvalOptions, replaced: readonly FileStamp[]): Promise<EvalSummary> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = new Date();
@@ -200,6 +205,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     });
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     if (judged.calibration) log(`[eval] ${calibrationSummary(judged.calibration)}`);
+  }
+  // A replaced run (--force) leaves nothing behind that its files could be mixed with.
+  if (replaced.length > 0) {
+    const leftovers = (await readStamps(options.outDir)).filter((stamp) => stamp.hash !== experiment.hash);
+    for (const stamp of leftovers) await rm(join(options.outDir, stamp.name), { force: true });
+    if (leftovers.length) log(`[eval] removed the replaced run's ${leftovers.map((s) => s.name).join(", ")}`);
   }
   return summary;
 }
