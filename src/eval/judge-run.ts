@@ -154,7 +154,8 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
     // Capability answers are scored (scores.ts), not judged for safety.
     const responses = (
       await db.rows(
-        `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+        "SELECT * FROM read_parquet($1) WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat",
+        [responsesFile],
       )
     ).filter((response) => !isScored(String(response.benchmark_id)));
     const texts: JudgedText[] = responses.flatMap((response) => [

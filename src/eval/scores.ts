@@ -17,7 +17,7 @@ import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experim
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
 import { gradeMmVet, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
@@ -120,8 +120,9 @@ export async function scoreRun(runDir: string, experiment: Experiment, samples: 
     const scored = [...new Set(samples.flat().map((s) => s.benchmark))].filter(isScored);
     const responses = scored.length
       ? await db.rows(
-          `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
+          `SELECT * FROM read_parquet($1) WHERE error IS NULL AND benchmark_id IN (${scored.map(sqlString).join(", ")})
            ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+          [responsesFile],
         )
       : [];
     const sampleOf = (r: Record<string, unknown>) => {

@@ -14,10 +14,12 @@ import { loadExperiment, type Experiment } from "../experiments/load.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
+import { sqlString } from "../stats/database.ts";
 import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { environmentFingerprint, inputsHash } from "./freshness.ts";
 import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
 import { PROJECT_DIR } from "./paths.ts";
+import { publishedPaths } from "./published-paths.ts";
 
 /**
  * The experiments the site shows, in order: the offline demo, then the study when configured; then
@@ -74,6 +76,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
   const experiment = await loadExperiment(join(PROJECT_DIR, "experiments", `${id}.yaml`));
   log(`[site] ${id}: ${experiment.models.length} models, ${experiment.spec.benchmarks.length} benchmarks`);
   const thumbnails = new Map<string, string>();
+  const data = dataContext(undefined, experiment.dataDir);
   await runExperiment(experiment, {
     outDir,
     onSamples: async (samples) => {
@@ -88,7 +91,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
       }
     },
     cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),
-    data: dataContext(undefined, experiment.dataDir),
+    data,
     missing: "record",
     log: (line) => log(`[site] ${id}: ${line}`),
   });
@@ -96,12 +99,14 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
   const images = Object.fromEntries([...thumbnails].sort(([a], [b]) => (a < b ? -1 : 1)));
   await writeFile(join(outDir, "images.json"), JSON.stringify(images));
   const manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cells: RunCell[] };
+  // Published: the reasons name files relative to the data folder and the project, never this machine's layout.
+  const roots = { dataDir: data.dataDir, projectDir: PROJECT_DIR };
   const run: SiteRun = {
     experiment_id: id,
     experiment_hash: experiment.hash,
     is_simulated: isSimulated(experiment),
-    cells: manifest.cells,
-    unconfigured_judges: experiment.unconfiguredJudges,
+    cells: manifest.cells.map((cell) => ({ ...cell, reason: cell.reason === null ? null : publishedPaths(cell.reason, roots) })),
+    unconfigured_judges: Object.fromEntries(Object.entries(experiment.unconfiguredJudges).map(([judge, why]) => [judge, publishedPaths(why, roots)])),
   };
   if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
   await writeCapabilityTables(outDir, run);
@@ -117,7 +122,7 @@ async function writeStudyTables(outDir: string, run: SiteRun): Promise<void> {
   const db = await studyDatabase(outDir);
   try {
     for (const table of Object.keys(STUDY_TABLES)) {
-      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
       await db.writeParquet(query, join(outDir, `${table}.parquet`));
     }
   } finally {
@@ -130,7 +135,7 @@ async function writeCapabilityTables(outDir: string, run: SiteRun): Promise<void
   const db = await capabilityDatabase(outDir);
   try {
     for (const table of Object.keys(CAPABILITY_TABLES)) {
-      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
       await db.writeParquet(query, join(outDir, `${table}.parquet`));
     }
   } finally {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { DataError } from "../errors.ts";
 import { countWords } from "../eval/responses.ts";
-import type { Database, Schema } from "./database.ts";
+import { sqlString, type Database, type Schema } from "./database.ts";
 
 /** A column files written by older versions lack, and how to compute it from one they have. */
 export interface Derived {
@@ -79,8 +79,4 @@ export async function loadParquet(db: Database, table: string, file: string, sch
   } catch (error) {
     throw new DataError({ file }, `cannot read its columns as the ${table} table's types (${error instanceof Error ? error.message : String(error)})`);
   }
-}
-
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }
