@@ -26,11 +26,14 @@ export interface CliRun {
   peakMb: number;
 }
 
-/** Runs `thinksafe ...args` in a child process and reports its exit code, output and peak memory. */
-export async function runCli(t: TestContext, dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/**
+ * Runs `thinksafe ...args` in a child process and reports its exit code, output and peak memory.
+ * `project`: another copy of the project to run it from (its own measured-cli.ts).
+ */
+export async function runCli(t: TestContext, dir: string, args: string[], env: NodeJS.ProcessEnv = {}, project?: string): Promise<CliRun> {
   const rssFile = join(dir, `.rss-${process.hrtime.bigint()}.json`);
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: PROJECT_DIR,
+  const child = spawn(process.execPath, ["--import", "tsx", project ? join(project, "test", "hostile", "measured-cli.ts") : CLI, ...args], {
+    cwd: project ?? PROJECT_DIR,
     env: { ...process.env, THINKSAFE_CACHE_DIR: "", [KEY_VARIABLE]: SECRET, ...env, THINKSAFE_TEST_RSS_FILE: rssFile },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -74,7 +77,8 @@ export interface ResponseRow {
 export async function responseRows(file: string): Promise<ResponseRow[]> {
   const db = await Database.open();
   try {
-    return (await db.rows("SELECT model_id, sample_id, answer, error, error_kind, cache_key FROM read_parquet($1) ORDER BY model_id, sample_id, repeat", [file])) as unknown as ResponseRow[];
+    const reader = await db.connection.runAndReadAll("SELECT model_id, sample_id, answer, error, error_kind, cache_key FROM read_parquet($1) ORDER BY model_id, sample_id, repeat", [file]);
+    return reader.getRowObjectsJson() as unknown as ResponseRow[];
   } finally {
     db.close();
   }
