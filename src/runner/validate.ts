@@ -41,16 +41,10 @@ export function checkCompletion(body: unknown): Checked<RawResponse> {
 }
 
 /** One chunk of a streamed completion: what it adds, or what is wrong with it. */
-export interface StreamDelta {
-  content: string | null;
-  reasoning: string | null;
-  reasoning_content: string | null;
-  finish_reason: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
+export type StreamDelta = Pick<RawResponse, "content" | "reasoning" | "reasoning_content" | "finish_reason" | "prompt_tokens" | "completion_tokens"> & {
   model: string | null;
   fingerprint: string | null;
-}
+};
 
 export function checkStreamChunk(chunk: unknown, index: number): Checked<StreamDelta> {
   return checked(() => {
