@@ -30,7 +30,7 @@ export interface CliRun {
  * Runs `thinksafe ...args` in a child process and reports its exit code, output and peak memory.
  * `project`: another copy of the project to run it from (its own measured-cli.ts).
  */
-export async function runCli(t: TestContext, dir: string, args: string[], env: NodeJS.ProcessEnv = {}, project?: string): Promise<CliRun> {
+export async function runCli(t: Pick<TestContext, "diagnostic"> | undefined, dir: string, args: string[], env: NodeJS.ProcessEnv = {}, project?: string): Promise<CliRun> {
   const rssFile = join(dir, `.rss-${process.hrtime.bigint()}.json`);
   const child = spawn(process.execPath, ["--import", "tsx", project ? join(project, "test", "hostile", "measured-cli.ts") : CLI, ...args], {
     cwd: project ?? PROJECT_DIR,
@@ -44,7 +44,7 @@ export async function runCli(t: TestContext, dir: string, args: string[], env: N
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   const { maxRssKb } = JSON.parse(await readFile(rssFile, "utf8").catch(() => '{"maxRssKb": 0}')) as { maxRssKb: number };
   const peakMb = Math.round(maxRssKb / 1024);
-  t.diagnostic(`peak memory ${peakMb} MB: thinksafe ${args[0]}`);
+  t?.diagnostic(`peak memory ${peakMb} MB: thinksafe ${args[0]}`);
   assert.ok(maxRssKb > 0, `the CLI did not report its memory (exit ${code}): ${err}`);
   assert.ok(peakMb < MEMORY_BOUND_MB, `peak memory ${peakMb} MB is over ${MEMORY_BOUND_MB} MB`);
   assert.doesNotMatch(err, /unexpected error/, "a hostile input is never an unexpected error");
