@@ -5,7 +5,7 @@
 // cache key (with its attempt index), so it is never answered from the cache with the reply it
 // re-asks, and a regrade with the same judge, prompt and answers asks nothing.
 import { canonicalJson } from "../canonical.ts";
-import { MM_VET_GRADER_PROMPT, MM_VET_READ_REPLIES, mmVetGraderAttempt, parseMmVetReply } from "../benchmarks/scoring/mm-vet.ts";
+import { MM_VET_GRADER_PROMPT, MM_VET_READ_REPLIES, mmVetGraderAttempt, mmVetStep } from "../benchmarks/scoring/mm-vet.ts";
 import { sha256 } from "../provenance.ts";
 import type { ResponseCache } from "../runner/cache.ts";
 import { runWork, type Endpoint, type WorkItem } from "../runner/run.ts";
@@ -48,32 +48,31 @@ function attemptKey(judge: MmVetJudge, body: object, attempt: number): string {
 
 export async function gradeMmVet(answers: readonly MmVetAnswer[], judge: MmVetJudge, cache: ResponseCache, timeoutMs = 60_000): Promise<MmVetGraded[]> {
   const grader = `${judge.model}/${MM_VET_GRADER_VERSION}`;
-  const grades: Array<MmVetGraded | undefined> = answers.map(() => undefined);
-  const unread: string[][] = answers.map(() => []);
+  const replies: Array<Array<string | null>> = answers.map(() => []);
+  const failed = new Map<number, string>();
   // Round k sends attempt k of every answer still without a grade, so answers are graded in parallel.
-  for (let attempt = 0; attempt < MM_VET_READ_REPLIES; attempt++) {
-    const pending = grades.flatMap((grade, i) => (grade ? [] : [i]));
+  for (let round = 0; round < MM_VET_READ_REPLIES; round++) {
+    const pending = answers.flatMap((_, i) => (!failed.has(i) && mmVetStep(replies[i]!).next === "ask" ? [i] : []));
     if (pending.length === 0) break;
     const items: WorkItem[] = pending.map((i) => {
       const a = answers[i]!;
-      const body = { model: judge.model, ...mmVetGraderAttempt({ question: a.question, answer: a.reference }, a.answer, attempt) };
-      return { key: attemptKey(judge, body, attempt), endpoint: judge.endpoint.id, body: () => body };
+      const body = { model: judge.model, ...mmVetGraderAttempt({ question: a.question, answer: a.reference }, a.answer, round) };
+      return { key: attemptKey(judge, body, round), endpoint: judge.endpoint.id, body: () => body };
     });
     const results = await runWork(items, [judge.endpoint], { cache, timeoutMs, maxAttempts: 6 });
     results.forEach((result, k) => {
       const i = pending[k]!;
-      const base = { sampleId: answers[i]!.sampleId, grader, reasks: attempt };
-      if (!result.ok) {
-        grades[i] = { ...base, outcome: "failed", error: `${result.errorKind}: ${result.error}` };
-        return;
-      }
-      const content = result.response.content;
-      const reply = parseMmVetReply(content);
-      if ("score" in reply) grades[i] = { ...base, outcome: "graded", score: reply.score, reply: content ?? "" };
-      else unread[i]!.push(content ?? "");
+      if (result.ok) replies[i]!.push(result.response.content ?? null);
+      else failed.set(i, `${result.errorKind}: ${result.error}`);
     });
   }
-  return grades.map(
-    (grade, i) => grade ?? { sampleId: answers[i]!.sampleId, grader, reasks: MM_VET_READ_REPLIES - 1, outcome: "zero", score: 0, replies: unread[i]! },
-  );
+  return answers.map((answer, i): MmVetGraded => {
+    const base = { sampleId: answer.sampleId, grader };
+    const error = failed.get(i);
+    if (error !== undefined) return { ...base, reasks: replies[i]!.length, outcome: "failed", error }; // the failed request was attempt replies.length
+    const step = mmVetStep(replies[i]!);
+    if (step.next === "done") return { ...base, reasks: step.reasks, outcome: "graded", score: step.score, reply: step.reply };
+    if (step.next === "zero") return { ...base, reasks: step.reasks, outcome: "zero", score: 0, replies: step.replies.map((r) => r ?? "") };
+    throw new Error(`MM-Vet grading of ${answer.sampleId} stopped before a grade`); // unreachable: five rounds read five replies
+  });
 }

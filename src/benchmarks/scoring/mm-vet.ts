@@ -85,6 +85,26 @@ export function parseMmVetReply(content: string | null | undefined): MmVetReply 
   return { score };
 }
 
+/** Where upstream's rule stands after the replies read so far. */
+export type MmVetStep =
+  | { next: "ask"; attempt: number }
+  | { next: "done"; score: number; reasks: number; reply: string }
+  | { next: "zero"; reasks: number; replies: Array<string | null> };
+
+/**
+ * Upstream's decision over an item's replies so far, in order (L225–275): the first reply that
+ * reads is the grade (after as many re-asks as replies before it); after MM_VET_READ_REPLIES
+ * unreadable replies the grade is 0.0; otherwise the next attempt to send.
+ */
+export function mmVetStep(replies: ReadonlyArray<string | null>): MmVetStep {
+  for (let i = 0; i < Math.min(replies.length, MM_VET_READ_REPLIES); i++) {
+    const reply = parseMmVetReply(replies[i]);
+    if ("score" in reply) return { next: "done", score: reply.score, reasks: i, reply: replies[i] ?? "" };
+  }
+  if (replies.length >= MM_VET_READ_REPLIES) return { next: "zero", reasks: MM_VET_READ_REPLIES - 1, replies: replies.slice(0, MM_VET_READ_REPLIES) };
+  return { next: "ask", attempt: replies.length };
+}
+
 export interface MmVetGrade {
   /** The item's capabilities (upstream `capability`, e.g. ["rec", "ocr"]). */
   capabilities: readonly string[];
