@@ -140,15 +140,40 @@ export function normalizeStr(text: string): Array<string | number> {
   return [lower];
 }
 
-// Upstream's three patterns (L105–109) with Python re's Unicode `\d` and `\b`.
+// Upstream's three patterns (L105–109) with Python re's Unicode `\d` and `\b`, sticky: `findAll` scans.
 const D = PY_DIGIT;
-const WITH_COMMAS = new RegExp(`-?${PY_BOUNDARY_BEFORE_WORD}${D}{1,3}(?:,${D}{3})+${PY_BOUNDARY_AFTER_WORD}`, "gu");
-const SCIENTIFIC = new RegExp(`-?${D}+(?:\\.${D}+)?[eE][+-]?${D}+`, "gu");
-const SIMPLE = new RegExp(`-?(?:${D}+\\.${D}+|\\.${D}+|${D}+${PY_BOUNDARY_AFTER_WORD})(?![eE][+-]?${D}+)(?![,${D}])`, "gu");
+const WITH_COMMAS = new RegExp(`-?${PY_BOUNDARY_BEFORE_WORD}${D}{1,3}(?:,${D}{3})+${PY_BOUNDARY_AFTER_WORD}`, "uy");
+const SCIENTIFIC = new RegExp(`-?${D}+(?:\\.${D}+)?[eE][+-]?${D}+`, "uy");
+const SIMPLE = new RegExp(`-?(?:${D}+\\.${D}+|\\.${D}+|${D}+${PY_BOUNDARY_AFTER_WORD})(?![eE][+-]?${D}+)(?![,${D}])`, "uy");
+const DIGIT_RUN = new RegExp(`${D}+`, "uy");
 
 /** Upstream's `extract_numbers` (L100–120): numbers with thousands commas, then scientific, then plain ones. */
 export function extractNumbers(text: string): string[] {
-  return [...(text.match(WITH_COMMAS) ?? []), ...(text.match(SCIENTIFIC) ?? []), ...(text.match(SIMPLE) ?? [])];
+  return [...findAll(WITH_COMMAS, text), ...findAll(SCIENTIFIC, text), ...findAll(SIMPLE, text)];
+}
+
+/**
+ * `re.findall` for the three patterns, in linear time on long digit runs (where trying every start,
+ * as a regex engine does, takes quadratic time: a model that repeats a digit 30,000 times would stall
+ * the run). Each pattern's digits before a `.`, `e`, or the end of the match must be a whole digit
+ * run, so when a match fails at the start of a run it fails at every later start in it: those are
+ * skipped. Same matches as the plain scan (the differential fixture checks it).
+ */
+function findAll(pattern: RegExp, text: string): string[] {
+  const found: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    pattern.lastIndex = at;
+    const match = pattern.exec(text);
+    if (match) {
+      found.push(match[0]);
+      at += match[0].length;
+      continue;
+    }
+    DIGIT_RUN.lastIndex = at;
+    at = DIGIT_RUN.test(text) ? DIGIT_RUN.lastIndex : at + String.fromCodePoint(text.codePointAt(at)!).length;
+  }
+  return found;
 }
 
 /** Upstream's `get_key_subresponses` (L128–155): the shortest tail after an answer indicator, per line. */

@@ -92,6 +92,8 @@ describe("strip, split, len and indexing", () => {
     assert.equal(pythonStrip("\x1c\x85 B\u3000"), "B");
     assert.equal(pythonStrip("\ufeffB"), "\ufeffB");
     assert.equal(pythonStrip("..a.b..", "."), "a.b");
+    assert.equal(pythonStrip("😀a😀😀", "😀"), "a", "astral characters strip whole");
+    assert.equal(pythonStrip("\u3000😀\ud800 "), "😀\ud800", "a lone surrogate is one character, not whitespace");
     assert.deepEqual(pythonSplit("a\ufeffb \x1cc\x85d  "), ["a\ufeffb", "c", "d"]);
     assert.deepEqual(pythonSplit(""), []);
     assert.equal(pythonLength("😀a"), 2);

@@ -35,13 +35,22 @@ export const PY_BOUNDARY_AFTER_WORD = `(?!${PY_WORD})`;
 
 /** Python's `str.strip()` (whitespace) or `str.strip(chars)`. */
 export function pythonStrip(text: string, chars?: string): string {
-  const strip = chars === undefined ? isPythonSpace : (char: string) => chars.includes(char);
-  const points = [...text];
+  const strip = chars === undefined ? isPythonSpace : (char: string) => [...chars].includes(char);
   let start = 0;
-  let end = points.length;
-  while (start < end && strip(points[start]!)) start++;
-  while (end > start && strip(points[end - 1]!)) end--;
-  return start === 0 && end === points.length ? text : points.slice(start, end).join("");
+  let end = text.length;
+  while (start < end) {
+    const char = String.fromCodePoint(text.codePointAt(start)!);
+    if (!strip(char)) break;
+    start += char.length;
+  }
+  while (end > start) {
+    // The code point ending at `end`: a low surrogate with its high one, or one unit.
+    const low = text.charCodeAt(end - 1);
+    const width = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start && /[\ud800-\udbff]/.test(text[end - 2]!) ? 2 : 1;
+    if (!strip(text.slice(end - width, end))) break;
+    end -= width;
+  }
+  return text.slice(start, end);
 }
 
 /** Python's `str.split()`: runs of Python whitespace separate, no empty words. */
