@@ -23,7 +23,7 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
     "per model, benchmark and judge: the 2x2 of thinking verdict against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
   thinking_length: "the answer's unsafe rate by thinking length in words, binned (is_simulated marks the demo)",
   scores:
-    "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
+    "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, how the rule decided (method: e.g. MMMU's random fallback), MM-Vet grader re-asks, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
   capability:
     "per experiment, model and capability benchmark: accuracy with 95% interval and, against the untuned model on paired items, delta with seeded paired-bootstrap 95% interval and exact McNemar p (is_simulated marks the fine-tuning demo)",
   thinking_retention:
