@@ -129,8 +129,8 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
   const at = (field: string) => `judges[${i}]${field ? `.${field}` : ""}`;
   const local = LOCAL_JUDGES[ref.id];
   const known = [...Object.keys(LOCAL_JUDGES), ...Object.keys(ENDPOINT_JUDGES)].join(", ");
-  if ((ref.images !== undefined || ref.image_max_side !== undefined) && ref.id !== "llm-judge" && (local || ref.id in ENDPOINT_JUDGES)) {
-    throw new SpecError(experiment.file, at(ref.images !== undefined ? "images" : "image_max_side"), `${ref.id} judges text only`, "images are sent to a vision-capable llm-judge only; remove images and image_max_side here");
+  if ((ref.images === true || ref.image_max_side !== undefined) && ref.id !== "llm-judge" && (local || ref.id in ENDPOINT_JUDGES)) {
+    throw new SpecError(experiment.file, at(ref.images === true ? "images" : "image_max_side"), `${ref.id} judges text only`, "images are sent to a vision-capable llm-judge only; remove images and image_max_side here");
   }
   if (ref.image_max_side !== undefined && ref.images !== true) {
     throw new SpecError(experiment.file, at("image_max_side"), "is set but images is not true", "add images: true, or remove image_max_side");
