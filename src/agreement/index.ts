@@ -9,7 +9,7 @@ import {
 } from "../datasets/judge-comparison.ts";
 import { refusalKeywords, type Judge } from "../judges/index.ts";
 import { gitRevision, packageVersion, sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell } from "../stats/database.ts";
+import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** The shipped copy of JailbreakBench's judge-comparison.csv. */
 export const DEFAULT_JUDGE_COMPARISON = fileURLToPath(
@@ -116,13 +116,13 @@ export function tableQuery(table: AgreementTable): string {
 }
 
 /** What produced the tables; stored in each Parquet file's key-value metadata. */
-export function agreementProvenance(file = DEFAULT_JUDGE_COMPARISON): Record<string, string> {
+export function agreementProvenance(file = DEFAULT_JUDGE_COMPARISON): Metadata {
   return {
     "thinksafe.version": packageVersion(),
     "thinksafe.git_revision": gitRevision(),
     "thinksafe.source": "JailbreakBench JBB-Behaviors judge-comparison.csv",
     "thinksafe.source_sha256": sha256File(file),
-    "thinksafe.live_judges": LIVE_JUDGES.map((j) => `${j.id}@${j.version}`).join(","),
+    "thinksafe.live_judges": LIVE_JUDGES.map((j) => ({ id: j.id, version: j.version })),
     "thinksafe.sql_sha256": sha256(["macros", "judge_agreement", "fleiss_kappa", "judge_reproduction"].map(statisticSql).join("\n")),
   };
 }

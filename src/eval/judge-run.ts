@@ -191,7 +191,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
         "thinksafe.git_revision": gitRevision(),
         "thinksafe.experiment_id": experiment.id,
         "thinksafe.experiment_hash": experiment.hash,
-        "thinksafe.judges": judges.map((j) => `${j.id}@${j.version}`).join(","),
+        "thinksafe.judges": judges.map((j) => ({ id: j.id, version: j.version })),
       }),
     );
     return { judgmentsFile, rows: rows.length, byJudge };

@@ -20,7 +20,8 @@ export const RESPONSES_SCHEMA = {
   category: "VARCHAR",
   repeat: "INTEGER",
   prompt: "VARCHAR",
-  image_sha256: "VARCHAR",
+  /** The sha256 of the sample's images, in order (a list; empty for a text-only sample). */
+  image_sha256: "VARCHAR[]",
   thinking: "VARCHAR",
   /** countWords(thinking), recorded here so statistics need not read the text; NULL without thinking. */
   thinking_words: "INTEGER",
@@ -79,7 +80,7 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     category: sample.category,
     repeat: row.repeat,
     prompt: sample.prompt,
-    image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
+    image_sha256: sample.images.map((image) => image.sha256),
     thinking: split?.thinking ?? null,
     thinking_words: typeof split?.thinking === "string" ? countWords(split.thinking) : null,
     answer: split ? split.answer : null,

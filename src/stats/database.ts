@@ -1,7 +1,7 @@
 // DuckDB in Node: an in-memory database with the shared macros loaded, typed tables filled from
 // plain rows, the statistic files run by name, and deterministic Parquet output.
 import { readFileSync } from "node:fs";
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR } from "@duckdb/node-api";
 
 const STATS_DIR = new URL("./", import.meta.url);
 
@@ -18,9 +18,14 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.replace(/--.*$/gm, "").trim() !== "");
 }
 
-export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR";
-export type Cell = number | boolean | string | null;
+/** `VARCHAR[]` is a Parquet LIST of strings (image paths, image hashes): a list, never text to split. */
+export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR" | "VARCHAR[]";
+export type Cell = number | boolean | string | readonly string[] | null;
 export type Schema = Readonly<Record<string, ColumnType>>;
+
+/** A value of a Parquet file's key-value metadata, stored as its JSON text (one JSON value per key). */
+export type MetadataValue = string | number | boolean | null | readonly MetadataValue[] | { readonly [key: string]: MetadataValue };
+export type Metadata = Readonly<Record<string, MetadataValue>>;
 
 export class Database {
   private constructor(
@@ -63,11 +68,12 @@ export class Database {
 
   /**
    * Writes `query` to a Parquet file. `metadata` goes into the file's key-value metadata
-   * (provenance). Same data and metadata give the same bytes.
+   * (provenance), each value as JSON text, so every reader parses every key alike
+   * (`json.loads(value)`); strings are JSON strings too. Same data and metadata give the same bytes.
    */
-  async writeParquet(query: string, file: string, metadata: Record<string, string> = {}): Promise<void> {
+  async writeParquet(query: string, file: string, metadata: Metadata = {}): Promise<void> {
     const kv = Object.entries(metadata)
-      .map(([key, value]) => `${sqlString(key)}: ${sqlString(value)}`)
+      .map(([key, value]) => `${sqlString(key)}: ${sqlString(JSON.stringify(value))}`)
       .join(", ");
     await this.connection.run(
       `COPY (${stripTerminator(query)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd${kv ? `, KV_METADATA {${kv}}` : ""})`,
@@ -97,6 +103,9 @@ function appendCell(appender: Appender, type: ColumnType, value: Cell | undefine
     case "VARCHAR":
       if (typeof value !== "string") throw new TypeError(`${where}: expected a string`);
       return appender.appendVarchar(value);
+    case "VARCHAR[]":
+      if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) throw new TypeError(`${where}: expected a list of strings`);
+      return appender.appendList(value as readonly string[], LIST(VARCHAR));
   }
 }
 
