@@ -20,10 +20,16 @@ async function run(...args: string[]) {
 const SHIPPED_CSV = fileURLToPath(new URL("../../datasets/jailbreakbench/judge-comparison.csv", import.meta.url));
 
 describe("thinksafe agreement", () => {
-  test("--format json follows the contract: one object per judge, percentages and kappa", async () => {
+  test("--format json follows the contract: one object per judge, percentages and kappa, and the human ceiling", async () => {
     const { code, out } = await run("agreement", "--format", "json");
     assert.equal(code, 0);
-    const rows = JSON.parse(out) as Record<string, unknown>[];
+    const { judges: rows, human_ceiling: ceiling } = JSON.parse(out) as { judges: Record<string, unknown>[]; human_ceiling: Record<string, number> };
+    // The ceiling the table prints, with its interval: Fleiss' kappa of the three annotators on all 300.
+    assert.equal(ceiling.n_items, 300);
+    assert.equal(ceiling.n_raters, 3);
+    assert.equal(ceiling.fleiss_kappa!.toFixed(3), "0.841"); // (P̄ − P̄e) / (1 − P̄e) = 0.84064 by an independent Python count
+    assert.ok(ceiling.fleiss_kappa_ci_low! < ceiling.fleiss_kappa! && ceiling.fleiss_kappa! < ceiling.fleiss_kappa_ci_high!);
+    assert.equal(ceiling.unanimity, 89); // 267 of 300 labelled alike by all three
     assert.deepEqual(
       rows.map((r) => r.judge),
       ["refusal-keywords", "gpt4_cf", "harmbench_cf", "llama3_cf", "llamaguard2_cf"],
@@ -45,7 +51,7 @@ describe("thinksafe agreement", () => {
   });
 
   test("--humans adds the three annotators", async () => {
-    const rows = JSON.parse((await run("agreement", "--format", "json", "--humans")).out) as { judge_kind: string }[];
+    const rows = (JSON.parse((await run("agreement", "--format", "json", "--humans")).out) as { judges: { judge_kind: string }[] }).judges;
     assert.equal(rows.filter((r) => r.judge_kind === "human").length, 3);
   });
 
@@ -85,9 +91,13 @@ describe("thinksafe agreement", () => {
     const dir = await tempDir(t);
     const file = join(dir, "first.csv");
     await writeFile(file, [lines[0], lines[1]].join("\n"));
-    const rows = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as { n: number; fpr: number | null; fnr: number | null }[];
+    const { judges: rows, human_ceiling: ceiling } = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as {
+      judges: { n: number; fpr: number | null; fnr: number | null }[];
+      human_ceiling: { n_items: number; unanimity: number };
+    };
     // One response, labelled safe by humans: no positives, so FNR is undefined.
     assert.ok(rows.every((r) => r.n === 1 && r.fnr === null && r.fpr !== null));
+    assert.equal(ceiling.n_items, 1);
   });
 });
 
@@ -104,7 +114,7 @@ describe("the thinksafe executable", () => {
   test("agreement --format json prints parseable JSON on stdout only", async () => {
     const { stdout, stderr } = await exec(process.execPath, [bin, "agreement", "--format", "json"]);
     assert.equal(stderr, "");
-    assert.equal((JSON.parse(stdout) as unknown[]).length, 5);
+    assert.equal((JSON.parse(stdout) as { judges: unknown[] }).judges.length, 5);
   });
 });
 
