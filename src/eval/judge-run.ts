@@ -16,6 +16,8 @@ import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts"
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
+import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { atomically } from "./run-experiment.ts";
 import { responseIdentity } from "./responses.ts";
 import { isScored } from "./scores.ts";
@@ -83,6 +85,7 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
   if (!existsSync(responsesFile)) {
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
+  await checkResponsesFile(responsesFile);
   // Read first: a missing or malformed set stops the run before any judge is asked.
   const humanSets = options.calibrate === false ? undefined : await readHumanSets(options.humanSets);
   const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);
@@ -104,17 +107,18 @@ const ENDPOINT_JUDGES = { "llm-judge": createLlmJudge, "llama-guard": createLlam
 /** The judge a spec entry names, checked: local judges take no endpoint, endpoint judges need one. */
 export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: JudgeRunOptions & { cache: ResponseCache }): RunJudge {
   const at = (field: string) => `judges[${i}]${field ? `.${field}` : ""}`;
+  const line = (field: string) => experiment.lineOf?.(["judges", i, ...(field ? [field] : [])]);
   const local = LOCAL_JUDGES[ref.id];
   const known = [...Object.keys(LOCAL_JUDGES), ...Object.keys(ENDPOINT_JUDGES)].join(", ");
   if (local) {
-    if (ref.model || ref.base_url || ref.simulated) throw new SpecError(experiment.file, at(""), `${ref.id} runs locally and takes no model or endpoint`, "remove model, base_url and simulated");
+    if (ref.model || ref.base_url || ref.simulated) throw new SpecError(experiment.file, at(""), `${ref.id} runs locally and takes no model or endpoint`, "remove model, base_url and simulated", line(""));
     return local;
   }
   const create = ENDPOINT_JUDGES[ref.id as keyof typeof ENDPOINT_JUDGES];
-  if (!create) throw new SpecError(experiment.file, at("id"), `unknown judge "${ref.id}"`, `known judges: ${known}`);
-  if (!ref.model) throw new SpecError(experiment.file, at("model"), "is missing", `${ref.id} needs the judge model's name`);
+  if (!create) throw new SpecError(experiment.file, at("id"), `unknown judge "${ref.id}"`, `known judges: ${known}`, line("id"));
+  if (!ref.model) throw new SpecError(experiment.file, at("model"), "is missing", `${ref.id} needs the judge model's name`, line(""));
   if ((ref.base_url === undefined) === (ref.simulated === undefined)) {
-    throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true");
+    throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true", line(""));
   }
   const env = context.env ?? process.env;
   const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
@@ -149,8 +153,8 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
   try {
     // Capability answers are scored (scores.ts), not judged for safety.
     const responses = (
-      await db.rows(
-        `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+      await readingParquet([responsesFile], RESPONSES_FIX, () =>
+        db.rows(`SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`),
       )
     ).filter((response) => !isScored(String(response.benchmark_id)));
     const texts: JudgedText[] = responses.flatMap((response) => [

@@ -18,6 +18,8 @@ import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
 import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { gradeMmVet, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
@@ -113,14 +115,17 @@ export interface ScoreRunSummary {
 export async function scoreRun(runDir: string, experiment: Experiment, samples: readonly Sample[][], options: ScoreRunOptions = {}): Promise<ScoreRunSummary> {
   const responsesFile = join(runDir, "responses.parquet");
   if (!existsSync(responsesFile)) throw new DataError({ file: responsesFile }, "no responses to score", "run thinksafe eval with --out on this folder first");
+  await checkResponsesFile(responsesFile);
   const bySample = new Map(samples.flat().map((sample) => [`${sample.benchmark}\0${sample.subset}\0${sample.sampleId}`, sample]));
   const db = await Database.open();
   try {
     const scored = [...new Set(samples.flat().map((s) => s.benchmark))].filter(isScored);
     const responses = scored.length
-      ? await db.rows(
-          `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
-           ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+      ? await readingParquet([responsesFile], RESPONSES_FIX, () =>
+          db.rows(
+            `SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
+             ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+          ),
         )
       : [];
     const sampleOf = (r: Record<string, unknown>) => {
