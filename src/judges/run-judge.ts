@@ -8,6 +8,7 @@ import { splitThinking } from "../models/index.ts";
 import { sha256 } from "../provenance.ts";
 import type { CachedResponse, ResponseCache } from "../runner/cache.ts";
 import type { ChatBody } from "../runner/provider.ts";
+import { Progress } from "../runner/progress.ts";
 import { runWork, type Endpoint, type WorkItem } from "../runner/run.ts";
 
 export interface JudgeInput {
@@ -90,7 +91,10 @@ export async function runJudgeRequests(
     endpoint: judge.endpoint.id,
     body: () => body,
   }));
-  const results = await runWork(items, [judge.endpoint], { cache: context.cache, timeoutMs: context.timeoutMs ?? 60_000, maxAttempts: 6 });
+  // Progress on a terminal, and a line every few seconds in a log; the caller prints the summary.
+  const progress = new Progress(items.length, process.stderr, `judge ${judge.endpoint.id}`);
+  const results = await runWork(items, [judge.endpoint], { cache: context.cache, timeoutMs: context.timeoutMs ?? 60_000, maxAttempts: 6, onResult: (_item, result) => progress.record(result) });
+  progress.finish();
   return results.map((result): JudgeOutput => {
     if (!result.ok) return { verdict: "error", unsafe: null, score: null, explanation: `${result.errorKind}: ${result.error}` };
     return { ...parse(judgeReplyOf(result.response)), simulated: result.response.simulated };
