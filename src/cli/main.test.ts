@@ -131,6 +131,24 @@ describe("thinksafe bench", () => {
       { id: "figstep", group: "jailbreak-robustness", subset: "tiny-pro", samples: 50, images_present: 150, images_missing: 0 },
     ]);
     for (const row of rows) assert.deepEqual(Object.keys(row).slice(0, 6), ["id", "group", "subset", "samples", "images_present", "images_missing"]);
+    // A suite whose data is absent says what is missing and where to get it, never a bare 0/0/0.
+    const mmmu = rows.find((r) => r.id === "mmmu")!;
+    assert.equal(mmmu.samples, 0);
+    assert.equal(mmmu.missing, "no samples: <data-dir>/mmmu/validation.jsonl not found");
+    assert.match(String(mmmu.how_to_get), /^no data folder given \(give one with --data-dir DIR.*\); MMMU is not shipped with thinksafe: export the validation split .* MMMU\/MMMU/);
+    for (const row of rows) assert.equal(row.samples === 0 || Number(row.images_missing) > 0, row.missing !== undefined && row.how_to_get !== undefined, `${row.id} ${row.subset}`);
+  });
+
+  test("list as a table names what is missing in a column and where to get it below, once per suite", async () => {
+    const { code, out } = await run("bench", "list");
+    assert.equal(code, 0);
+    assert.match(out, /^pope\s+capability\s+random\s+0\s+0\s+0\s+no samples: <data-dir>\/pope\/coco_pope_random\.json not found$/m);
+    assert.match(out, /^siuo\s+safety-awareness\s+gen\s+167\s+0\s+167\s+167 of 167 images$/m);
+    assert.match(out, /^figstep\s+jailbreak-robustness\s+tiny\s+50\s+50\s+0$/m);
+    const where = out.slice(out.indexOf("Where to get what is missing"));
+    assert.equal(where.match(/^- pope: /gm)?.length, 1, "once for its three subsets");
+    assert.match(where, /^- mm-vet: .*MM-Vet is not shipped with thinksafe: download mm-vet\.zip/m);
+    assert.doesNotMatch(where, /^- (figstep|synthetic-shapes):/m, "complete suites are not listed");
   });
 
   test("render writes FigStep's images under upstream's file names", async (t) => {
@@ -163,7 +181,9 @@ describe("thinksafe bench validate", () => {
     assert.match(out, /✗ siuo gen: 167 samples, 166 images present, 1 missing/);
     assert.ok(out.includes(`missing: ${join(dir, "siuo", "images", removed)}`), out);
     const listed = JSON.parse((await run("bench", "list", "--format", "json", "--data-dir", dir)).out) as Array<Record<string, unknown>>;
-    assert.deepEqual(listed.find((r) => r.id === "siuo" && r.subset === "gen"), { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1 });
+    const siuo = listed.find((r) => r.id === "siuo" && r.subset === "gen")!;
+    assert.deepEqual({ ...siuo, how_to_get: undefined }, { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1, missing: "1 of 167 images", how_to_get: undefined });
+    assert.match(String(siuo.how_to_get), /SIUO's images are not shipped with thinksafe/);
   });
 });
 
