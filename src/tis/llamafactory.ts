@@ -10,8 +10,8 @@
 // too (the images are copied or linked under DIR/images/, export-images.ts): LLaMA-Factory joins
 // them to `media_dir`, which defaults to `dataset_dir`. LLaMA-Factory resolves both against the
 // folder it runs in, so the training YAMLs say `dataset_dir: .` and are run from DIR; the folder
-// then works wherever it is copied. Training YAMLs follow LLaMA-Factory's examples
-// (`examples/train_lora/qwen2_5vl_lora_sft.yaml`, `examples/train_full/qwen2_5vl_full_sft.yaml`);
+// then works wherever it is copied. Training YAMLs follow LLaMA-Factory's vision examples
+// (`examples/train_lora/qwen3vl_lora_sft.yaml`, `examples/train_full/qwen3vl_full_sft.yaml` at ff6d4d1);
 // the chat templates are LLaMA-Factory's `qwen2_vl` (Qwen2-VL and Qwen2.5-VL) and `mllama`
 // (Llama-3.2-Vision).
 import { resolve } from "node:path";
