@@ -10,6 +10,8 @@ export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
 export interface ParsedYaml<T> {
   value: T;
   lineOf: LineOf;
+  /** The document as written, before defaults: tells a field given from a default one. */
+  raw: unknown;
 }
 
 /** Parses `text` as YAML and validates it with `schema`; the first problem becomes a SpecError. */
@@ -21,9 +23,10 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
     throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, lines.linePos(yamlError.pos[0]).line);
   }
   const lineOf: LineOf = (path) => nodeLine(doc, lines, path);
-  const result = schema.safeParse(doc.toJS() ?? {});
+  const raw: unknown = doc.toJS() ?? {};
+  const result = schema.safeParse(raw);
   if (!result.success) throw issueError(file, result.error.issues[0]!, lineOf, schema);
-  return { value: result.data, lineOf };
+  return { value: result.data, lineOf, raw };
 }
 
 /** `models[2].base_url` */
