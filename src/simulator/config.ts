@@ -225,3 +225,24 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: PropertyKey[]): n
   }
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
+
+/**
+ * Simulated assistants under the given model names, each speaking its profile's format: what
+ * `thinksafe simulate --experiment FILE` serves, so an experiment's real model names can be pointed
+ * at the simulator and every profile met over HTTP. Base models refuse more often than reasoning
+ * models, as in the default demo.
+ */
+export function modelsSpeaking(entries: ReadonlyArray<{ name: string; profile: string }>): ModelConfig[] {
+  const byName = new Map<string, string>();
+  for (const { name, profile } of entries) {
+    const earlier = byName.get(name);
+    if (earlier !== undefined && earlier !== profile) throw new Error(`model ${name} is named with two profiles, ${earlier} and ${profile}`);
+    byName.set(name, profile);
+  }
+  return [...byName].map(([name, id]) => {
+    const profile = findProfile(id);
+    if (!profile) throw new Error(`unknown model profile "${id}"`);
+    const thinks = profile.exchange.kind === "dialogue" || thinkingSlots(profile.exchange.layout) > 0;
+    return modelSchema.parse({ name, reasoning: thinks ? "think_tags" : "none", format: id, refusal_rate: profile.kind === "base" ? 0.6 : 0.4 });
+  });
+}
