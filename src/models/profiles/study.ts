@@ -1,7 +1,7 @@
 // The reasoning models of experiments/paper.yaml and experiments/finetune.yaml, each as its authors
 // run it. Prompts are quoted from the authors' code; `checked` sources were read at the commit named.
 import type { ProfileInput } from "../profile.ts";
-import { FINAL_ANSWER_HEADING, KIMI_THINK, LLAVA_COT_STAGES, MULBERRY_FINAL_ANSWER, THINK_ANSWER_TAGS, THINK_TAGS } from "./rules.ts";
+import { FINAL_ANSWER_HEADING, KIMI_THINK, LLAVA_COT_STAGES, MULBERRY_FINAL_ANSWER, THINK_ANSWER_TAGS } from "./rules.ts";
 
 const NOTES = "team notes: model-formats.md";
 const VLMEVALKIT = "open-compass/VLMEvalKit@e8e78f0";
@@ -18,7 +18,7 @@ export const R1_ONEVISION: ProfileInput = {
     layout: "<think>\n{thinking}\n</think>\n\n{answer}",
   },
   // <answer> tags come only with the RL-style prompt; taken off when they appear.
-  rules: [THINK_ANSWER_TAGS, THINK_TAGS],
+  rules: [THINK_ANSWER_TAGS],
   separation: { kind: "markup" },
   generation: { max_tokens: 4096 },
   serving: ["no vLLM reasoning parser fits (the Qwen2.5-VL tokenizer has no <think> token): serve without one, thinksafe splits the text"],
