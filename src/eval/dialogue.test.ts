@@ -70,6 +70,9 @@ describe("dialogues", () => {
       assert.ok((row.prompt_tokens as number) > 0, "tokens summed over the turns");
     }
     for (const row of all.filter((r) => r.model_id === "llama")) assert.deepEqual([row.profile, row.thinking, row.reasoning_source], ["llama-vision", null, "none"]);
+    const manifest = JSON.parse(await readFile(summary.manifestFile, "utf8")) as { endpoints: Array<{ model_id: string; profile: string; profile_sha256: string }> };
+    assert.deepEqual(manifest.endpoints.map((e) => [e.model_id, e.profile]), [["llamav-o1", "llamav-o1"], ["llama", "llama-vision"]]);
+    assert.ok(manifest.endpoints.every((e) => /^[0-9a-f]{64}$/.test(e.profile_sha256)));
     // A rerun asks nothing: every turn is cached.
     const again = await runExperiment(parseExperiment(yaml(sim.url), "d.yaml"), { outDir: join(dir, "again"), cacheDir: join(dir, "cache"), log: () => {}, calibrate: false });
     assert.equal(again.fromCache, 12);
