@@ -15,7 +15,7 @@ export const QWEN_VL: ProfileInput = {
   rules: [],
   separation: { kind: "none", note: NO_THINKING },
   sources: [
-    { ref: `${VLMEVALKIT} vlmeval/config.py:1930-1940,2004-2013`, shows: "Qwen2-VL-72B/7B and Qwen2.5-VL-7B run with their default chat template, no system prompt, no post-processing", checked: true },
+    { ref: `${VLMEVALKIT} vlmeval/config.py:1930-1941,2004-2010`, shows: "Qwen2-VL-72B/7B and Qwen2.5-VL-7B run with their default chat template, no system prompt, no post-processing", checked: true },
     { ref: "team notes: model-formats.md (Qwen2-VL chat template)", shows: "the template inserts 'You are a helpful assistant.' when no system prompt is given", checked: false },
   ],
   unconfirmed: [],
