@@ -22,15 +22,18 @@ let simulator: RunningSimulator;
 let experiment: Experiment;
 let models: Map<string, ModelConfig>;
 let seed: number;
+let env: NodeJS.ProcessEnv;
 
 before(async () => {
   const declared = await loadExperiment(PAPER, { env: {} });
-  const config = parseSimulatorConfig({ latency_ms: { distribution: "fixed", mean: 0 }, models: modelsSpeaking(declared.models.map((m) => ({ name: m.model, profile: m.profile.id }))) }, "paper formats");
+  // The paper's LLM judge is served by the simulator too, so that thinking gets its verdicts.
+  const judge = { name: "gpt-4o-2024-08-06", reasoning: "none", role: "judge", refusal_rate: 0 };
+  const config = parseSimulatorConfig({ latency_ms: { distribution: "fixed", mean: 0 }, models: [...modelsSpeaking(declared.models.map((m) => ({ name: m.model, profile: m.profile.id }))), judge] }, "paper formats");
   models = new Map(config.models.map((m) => [m.name, m]));
   seed = config.seed;
   simulator = await startSimulator(config, { port: 0 });
   // Every endpoint variable of paper.yaml points at the simulator; three FigStep samples stand in for the five suites.
-  const env = Object.fromEntries((declared.spec.models as Array<{ base_url_env?: string }>).map((m) => [m.base_url_env!, simulator.url]));
+  env = { ...Object.fromEntries((declared.spec.models as Array<{ base_url_env?: string }>).map((m) => [m.base_url_env!, simulator.url])), THINKSAFE_URL_JUDGE: simulator.url, OPENAI_API_KEY: "sk-simulated" };
   const loaded = await loadExperiment(PAPER, { env });
   experiment = { ...loaded, spec: { ...loaded.spec, benchmarks: [{ id: "figstep", subset: "safebench", limit: 3 }] } };
 });
@@ -38,7 +41,7 @@ after(() => simulator.close());
 
 test("experiments/paper.yaml against simulated endpoints: every model's thinking and answer come out as the model said them", { timeout: 300_000 }, async (t) => {
   const dir = await tempDir(t);
-  const summary = await runExperiment(experiment, { outDir: join(dir, "out"), cacheDir: join(dir, "cache"), log: () => {}, calibrate: false });
+  const summary = await runExperiment(experiment, { outDir: join(dir, "out"), cacheDir: join(dir, "cache"), log: () => {}, calibrate: false, env });
   assert.equal(summary.errors, 0, JSON.stringify(summary.errorKinds));
   assert.equal(summary.rows, 14 * 3);
   const db = await Database.open();
@@ -93,8 +96,9 @@ test("experiments/paper.yaml against simulated endpoints: every model's thinking
   // Judged as usual: the bases' and VL-Rethinker's whole outputs as answers, no thinking verdicts for them.
   const judged = await Database.open();
   const targets = await judged
-    .rows(`SELECT model_id, list(DISTINCT target ORDER BY target) AS targets FROM read_parquet('${join(dir, "out", "judgments.parquet")}') GROUP BY model_id ORDER BY model_id`)
+    .rows(`SELECT model_id, list(DISTINCT target ORDER BY target) AS targets FROM read_parquet('${join(dir, "out", "judgments.parquet")}') WHERE judge_id = 'llm-judge' GROUP BY model_id ORDER BY model_id`)
     .finally(() => judged.close());
+  assert.equal(targets.length, 14);
   for (const { model_id, targets: list } of targets) {
     const separable = experiment.models.find((m) => m.id === model_id)!.profile.separation.kind !== "none";
     assert.deepEqual(list, separable ? ["answer", "thinking"] : ["answer"], String(model_id));
