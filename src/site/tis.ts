@@ -40,8 +40,8 @@ export const SITE_TIS_RECORDS_SCHEMA = {
   ...RECORD_COLUMNS,
   /** The safety specification's category of `category` (experiments/tis/safety-spec.yaml), else null. */
   harm_category: "VARCHAR",
-  /** Space-separated sha256 of the images, where the site has them (the build's; the sample ships none). */
-  image_sha256: "VARCHAR",
+  /** The images' sha256 (a list), where the site has them (the build's; the sample ships none). */
+  image_sha256: "VARCHAR[]",
   /** The build's item id (its filtered table's item_id); null for the sample. */
   build_item_id: "VARCHAR",
   /** The model that wrote the thinking and answer (the build's teacher); null for the release, which does not name it. */
@@ -61,7 +61,7 @@ export interface SiteRecordFields {
   category: string | null;
   harmCategory: string | null;
   isHarmfulRequest: boolean | null;
-  imageSha256: string | null;
+  imageSha256: string[] | null;
   buildItemId: string | null;
   teacher: string | null;
   teacherSimulated: boolean | null;
@@ -126,7 +126,7 @@ export interface KeptItem {
   label: string | null;
   source_category: string | null;
   harm_category: string | null;
-  image_sha256: string;
+  image_sha256: string[];
   is_simulated: boolean | null;
   /** The teacher's model and whether its answer came from the simulator (the build's answers.parquet). */
   teacher_model: string | null;
@@ -250,7 +250,7 @@ export async function computeSiteTis(outDir: string, options: SiteTisOptions): P
 async function thumbnails(buildDir: string, records: readonly TisRecord[], kept: readonly KeptItem[]): Promise<Record<string, string>> {
   const images = new Map<string, string>();
   for (const [i, record] of records.entries()) {
-    const hashes = kept[i]!.image_sha256.split(" ");
+    const hashes = kept[i]!.image_sha256;
     for (const [j, path] of record.images.entries()) {
       const hash = hashes[j]!;
       if (images.has(hash)) continue;
