@@ -63,11 +63,25 @@ async function parquetStamp(db: Database, file: string, name: string): Promise<F
     // Unreadable Parquet is reported, with its own message, by whatever reads the file.
     return { name, experimentId: null, hash: null, unreadable: "it is not a readable Parquet file" };
   }
-  const value = (key: string) => metadata.find((row) => row.key === key)?.value;
+  const value = (key: string) => metadataString(metadata.find((row) => row.key === key)?.value);
   const hash = value("thinksafe.experiment_hash");
   const id = value("thinksafe.experiment_id");
   if (typeof hash !== "string") return { name, experimentId: null, hash: null, unreadable: "its metadata names no thinksafe experiment" };
   return { name, experimentId: typeof id === "string" ? id : null, hash, unreadable: null };
+}
+
+/**
+ * A text value of a file's key-value metadata: written as JSON text (stats/database.ts writeParquet),
+ * or as the bare string that versions before JSON metadata wrote; undefined when it is neither.
+ */
+function metadataString(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "string" ? parsed : value;
+  } catch {
+    return value;
+  }
 }
 
 /** `"demo" (hash 1a2b3c4d5e6f)` */

@@ -196,7 +196,7 @@ ${judges ? "judges: [{id: refusal-keywords}]\n" : ""}`;
     const before = server.total();
     const refused = await runCli(t, dir, ["eval", b, "--out", out, "--no-calibrate"]);
     assert.equal(refused.code, 2);
-    assert.match(refused.err, /--out .*out holds another run, not one of "run-b" \(hash [0-9a-f]{12}\): judgments\.parquet, manifest\.json, responses\.parquet and scores\.parquet are from experiment "run-a" \(hash [0-9a-f]{12}\)\. Give another --out, or pass --force/);
+    assert.match(refused.err, /--out .*out holds another run, not one of "run-b" \(hash [0-9a-f]{12}\): judgments\.parquet, manifest\.json and responses\.parquet are from experiment "run-a" \(hash [0-9a-f]{12}\)\. Give another --out, or pass --force/);
     assert.equal(server.total(), before, "nothing was sent");
     assert.equal(sha256(await readFile(join(out, "responses.parquet"))), kept, "the other run is untouched");
     const forced = await runCli(t, dir, ["eval", b, "--out", out, "--no-calibrate", "--force"]);
@@ -228,7 +228,7 @@ ${judges ? "judges: [{id: refusal-keywords}]\n" : ""}`;
     await copyFile(join(dir, "a", "judgments.parquet"), join(dir, "b", "judgments.parquet"));
     const run = await runCli(t, dir, ["stats", join(dir, "b")]);
     assert.equal(run.code, 2);
-    assert.match(run.err, /its files come from different runs: judgments\.parquet is from experiment "run-a" \(hash [0-9a-f]{12}\); manifest\.json, responses\.parquet and scores\.parquet are from experiment "run-b"/);
+    assert.match(run.err, /its files come from different runs: judgments\.parquet is from experiment "run-a" \(hash [0-9a-f]{12}\); manifest\.json and responses\.parquet are from experiment "run-b"/);
     assert.equal((await runCli(t, dir, ["stats", join(dir, "a")])).code, 0, "a folder whose files belong together is fine");
   });
 
