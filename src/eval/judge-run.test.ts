@@ -235,7 +235,8 @@ describe("judges are told what was asked", () => {
     const dir = await tempDir(t);
     const run = async (judges: string) => {
       const experiment = parseExperiment(yaml(judges), join(dir, "x.yaml"));
-      await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), log: () => {} });
+      // Each case is another version of the experiment in the same folder: replaced (force).
+      await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), force: true, log: () => {} });
       return judgeRun(join(dir, "run"), experiment, { cacheDir: join(dir, "cache"), calibrate: false });
     };
     await rejectsWith(run("[{id: llama-guard, model: g, simulated: true, images: true}]"), SpecError, "judges[0].images: llama-guard judges text only");

@@ -23,7 +23,7 @@ import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts"
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
-import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { readingParquet } from "../stats/parquet-file.ts";
 import { loadSamples } from "./plan.ts";
 import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { atomically } from "./run-experiment.ts";

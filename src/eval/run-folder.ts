@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DataError, UsageError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
 import { Database } from "../stats/database.ts";
+import { headerProblem, plainReason } from "../stats/parquet-file.ts";
 
 /** The files thinksafe writes into a run folder, by name. */
 const RUN_FILE = /^(manifest(\.shard-\d+-of-\d+)?\.json|responses(\.shard-\d+-of-\d+)?\.parquet|judgments\.parquet|scores\.parquet|judge_calibration\.parquet)$/;
@@ -56,12 +57,14 @@ async function manifestStamp(file: string, name: string): Promise<FileStamp> {
 }
 
 async function parquetStamp(db: Database, file: string, name: string): Promise<FileStamp> {
+  // Judged by the one Parquet check (stats/parquet-file.ts); whatever reads the file reports it too.
+  const problem = await headerProblem(file);
+  if (problem) return { name, experimentId: null, hash: null, unreadable: problem };
   let metadata: Record<string, unknown>[];
   try {
     metadata = await db.rows("SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata($1)", [file]);
-  } catch {
-    // Unreadable Parquet is reported, with its own message, by whatever reads the file.
-    return { name, experimentId: null, hash: null, unreadable: "it is not a readable Parquet file" };
+  } catch (error) {
+    return { name, experimentId: null, hash: null, unreadable: `it cannot be read: ${plainReason(error, file)}` };
   }
   const value = (key: string) => metadataString(metadata.find((row) => row.key === key)?.value);
   const hash = value("thinksafe.experiment_hash");
