@@ -5,7 +5,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
-import { DataError, SampleError } from "../errors.ts";
+import { DataError } from "../errors.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -113,11 +113,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
           key: row.key,
           endpoint: row.model.id,
           // An image that is not one, or over the pixel limit, fails this sample's rows only (SampleError).
-          body: () => {
-            const unusable = row.sample.images.find((image) => image.unusable);
-            if (unusable?.unusable) throw new SampleError(unusable.unusable.kind, { file: unusable.name }, unusable.unusable.problem);
-            return requestBody(row.model, row.sample, row.repeat, spec.image_max_side, undefined, experiment.limits.maxImagePixels);
-          },
+          body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side, undefined, experiment.limits.maxImagePixels),
         },
       });
     }
@@ -130,6 +126,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
       ask(singles, (_item, result) => progress.record(result)).then((answers) => singles.forEach((s, i) => (results[s.index] = answers[i]!))),
       runDialogues(dialogues, (entries) => ask(entries), {
         imageMaxSide: spec.image_max_side,
+        maxPixels: experiment.limits.maxImagePixels,
         onRow: (index, result) => {
           results[index] = result;
           progress.record(result);
