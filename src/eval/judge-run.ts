@@ -162,7 +162,7 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
     endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false, maxResponseBytes: experiment.limits.maxResponseBytes },
     model: ref.model,
     endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
-    ...(ref.images && { images: maxSide === undefined ? {} : { maxSide } }),
+    ...(ref.images && { images: { ...(maxSide !== undefined && { maxSide }), maxPixels: experiment.limits.maxImagePixels } }),
   });
   return {
     id: judge.id,
