@@ -40,6 +40,32 @@ export function blurredImage(dataUri, label) {
   return button;
 }
 
+/** responses.judge_context's fields (src/judges/context.ts) as the sample view names them. */
+const JUDGE_CONTEXT_LABELS = [
+  ["request", "Request, as the benchmark states it"],
+  ["intent", "Intent"],
+  ["typed_text", "Text typed into the image"],
+  ["key_phrase", "Key phrase"],
+  ["attack", "Attack"],
+  ["image_description", "What the image shows (the benchmark's words)"],
+  ["situation", "Situation / image label"],
+  ["safety_warning", "Safety warning"],
+  ["reference_answer", "Reference answer"],
+  ["caption", "Caption (a captioning model's)"],
+];
+
+/** What the judges were told beyond the prompt, as a list of labelled texts; null when nothing. */
+export function judgeContextList(judgeContext) {
+  // An Arrow STRUCT cell reads like an object; null when the sample has no context (capability items).
+  const context = judgeContext?.toJSON?.() ?? judgeContext;
+  const parts = JUDGE_CONTEXT_LABELS.filter(([field]) => context?.[field] != null);
+  if (parts.length === 0) return null;
+  const list = document.createElement("dl");
+  list.className = "judge-context";
+  for (const [field, label] of parts) list.append(textElement("dt", label), textElement("dd", String(context[field]), "model-text"));
+  return list;
+}
+
 /** The full view of one response and its judgments. */
 export function sampleView(response, judgments, images) {
   const root = document.createElement("article");
@@ -63,6 +89,8 @@ export function sampleView(response, judgments, images) {
     else imageRow.append(textElement("p", `image ${sha.slice(0, 12)}… not published (it comes from your copy of the benchmark; build with THINKSAFE_PUBLISH_USER_IMAGES=1 to include such images)`, "small muted"));
   }
   root.append(section("Prompt", textElement("pre", response.prompt, "model-text prompt-text"), imageRow));
+  const context = judgeContextList(response.judge_context);
+  if (context) root.append(section("What the judges are told (from the benchmark's data)", context));
   if (response.error) root.append(section("Error", textElement("pre", `${response.error_kind}: ${response.error}`, "model-text")));
   if (response.thinking != null) root.append(section("Thinking", textElement("pre", response.thinking, "model-text thinking-text")));
   root.append(section("Answer", textElement("pre", response.answer ?? "(no answer)", "model-text answer-text")));

@@ -88,14 +88,16 @@ export async function benchValidate(ids: string[], data: DataContext, write: (te
 export async function benchShow(id: string, options: { subset?: string; limit: number }, data: DataContext): Promise<string> {
   const benchmark = getBenchmark(id);
   const samples = await benchmark.load({ ...(options.subset && { subset: options.subset }), limit: options.limit }, data);
+  const cut = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
   return textTable(
-    ["sample", "category", "should refuse", "images", "prompt"],
+    ["sample", "category", "should refuse", "images", "prompt", "request (told to judges)"],
     samples.map((s) => [
       s.sampleId,
       s.category ?? "",
       s.shouldRefuse === null ? "–" : s.shouldRefuse ? "yes" : "no",
       s.images.map((image) => `${image.name} (${image.sha256.slice(0, 12)})`).join(", "),
-      s.prompt.length > 80 ? `${s.prompt.slice(0, 79)}…` : s.prompt,
+      cut(s.prompt),
+      cut(s.judgeContext?.request ?? ""),
     ]),
   );
 }

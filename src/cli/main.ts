@@ -67,12 +67,13 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
     .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
     .option("--cache <dir>", "response cache for endpoint judges (default: the run's, from its manifest)")
+    .option("--data-dir <dir>", "folder with your copies of benchmark data, for judges with images: true (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
     .addOption(noCalibrateOption())
-    .action(async (runDir: string, options: { experiment?: string; cache?: string; calibrate: boolean }) => {
+    .action(async (runDir: string, options: { experiment?: string; cache?: string; dataDir?: string; calibrate: boolean }) => {
       const manifest = await readManifest(runDir);
       const experiment = await loadExperiment(options.experiment ?? manifestField(manifest, "file", runDir));
       const cacheDir = options.cache ?? (typeof manifest.cache_dir === "string" ? manifest.cache_dir : defaultCacheDir());
-      const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate });
+      const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
       if (judged.calibration) io.err(`[judge] ${calibrationSummary(judged.calibration)}`);
     });
@@ -99,7 +100,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir: defaultCacheDir() });
       if (scored.rows > 0) io.err(`[merge] scored ${scored.rows.toLocaleString("en-US")} capability answers → ${scored.scoresFile}`);
       if (experiment.spec.judges.length > 0) {
-        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate });
+        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
         if (judged.calibration) io.err(`[merge] ${calibrationSummary(judged.calibration)}`);
       }

@@ -3,6 +3,7 @@
 // duplicated or silently missing: a request that failed is a row with `error` set.
 import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
+import { JUDGE_CONTEXT_TYPE, judgeContextCell } from "../judges/context.ts";
 import { splitThinking } from "../models/thinking.ts";
 import type { Result } from "../runner/run.ts";
 import type { Cell, Schema } from "../stats/database.ts";
@@ -21,6 +22,8 @@ export const RESPONSES_SCHEMA = {
   repeat: "INTEGER",
   prompt: "VARCHAR",
   image_sha256: "VARCHAR",
+  /** What the judges are told beyond the prompt (src/judges/context.ts): STRUCT(request, typed_text, …); NULL for capability items. */
+  judge_context: JUDGE_CONTEXT_TYPE,
   thinking: "VARCHAR",
   /** countWords(thinking), recorded here so statistics need not read the text; NULL without thinking. */
   thinking_words: "INTEGER",
@@ -80,6 +83,7 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     repeat: row.repeat,
     prompt: sample.prompt,
     image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
+    judge_context: judgeContextCell(sample),
     thinking: split?.thinking ?? null,
     thinking_words: typeof split?.thinking === "string" ? countWords(split.thinking) : null,
     answer: split ? split.answer : null,

@@ -187,6 +187,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       timeoutMs: spec.timeout_s * 1000,
       ...(simulatorUrl && { simulatorUrl }),
       calibrate: options.calibrate !== false,
+      samples,
     });
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     if (judged.calibration) log(`[eval] ${calibrationSummary(judged.calibration)}`);

@@ -80,6 +80,15 @@ export const JudgeRef = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")
       .optional(),
     simulated: z.literal(true).optional().describe("endpoint judges: served by the built-in simulator (its output is simulated)"),
+    images: z
+      .boolean()
+      .optional()
+      .describe("llm-judge: also send the sample's images (a vision-capable judge model; costs image tokens on every request)"),
+    image_max_side: z
+      .int()
+      .positive()
+      .optional()
+      .describe("llm-judge with images: downscale images whose longest side is larger (default: the experiment's image_max_side)"),
   })
   .strict();
 
@@ -99,7 +108,7 @@ export const ExperimentSpec = z
     batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
-    grader: JudgeRef.omit({ id: true })
+    grader: JudgeRef.omit({ id: true, images: true, image_max_side: true })
       .optional()
       .describe("MM-Vet's LLM grader (upstream: gpt-4-0613), given like an endpoint judge; without one, MM-Vet answers are recorded unscored"),
     data_dir: z

@@ -8,9 +8,9 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   status:
     "the reproduction-status matrix: per site experiment (demo: SIMULATED; paper: the study, when its endpoints are configured), model and benchmark: answered, from the cache, partial or missing, with counts and why",
   responses:
-    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words",
+    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words, and judge_context: what the judges are told from the benchmark's data (a STRUCT: judge_context.request is the request the image carries, e.g. FigStep's SafeBench question)",
   judgments:
-    "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
+    "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one; the keyword judge judges answers only): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
   judge_calibration:
     "each judge of the site's experiments measured against the human majority of the human-labelled sets (jailbreakbench: JailbreakBench's 300 responses; harmbench-multimodal: HarmBench's 220 multimodal generations), per experiment, judge version (model, rubric hash, parser version) and set: n, unresolved verdicts, agreement, FPR, FNR (percent) and Cohen's kappa with 95% intervals (SIMULATED where is_simulated = true: the demo's llm-judge and llama-guard are served by thinksafe's simulator)",
   safety: "per experiment, model, benchmark, judge and target: n, unsafe count, unsafe rate with Wilson 95% interval, safety rate (is_simulated marks the demo)",

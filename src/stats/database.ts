@@ -18,8 +18,18 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.replace(/--.*$/gm, "").trim() !== "");
 }
 
-export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR";
-export type Cell = number | boolean | string | null;
+/** A STRUCT of text fields, spelled as DuckDB describes it (`STRUCT(a VARCHAR, b VARCHAR)`); see structOfText. */
+export type StructType = `STRUCT(${string})`;
+export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR" | StructType;
+/** A STRUCT cell: its text fields by name (a field not given is NULL). */
+export type StructCell = Readonly<Record<string, string | null>>;
+export type Cell = number | boolean | string | null | StructCell;
+
+/** The type of a STRUCT whose fields (plain lower-case names) all hold text. */
+export function structOfText(fields: readonly string[]): StructType {
+  for (const field of fields) if (!/^[a-z_][a-z0-9_]*$/.test(field)) throw new Error(`STRUCT field names are plain lower-case identifiers, found "${field}"`);
+  return `STRUCT(${fields.map((field) => `${field} VARCHAR`).join(", ")})`;
+}
 export type Schema = Readonly<Record<string, ColumnType>>;
 
 export class Database {
@@ -97,6 +107,12 @@ function appendCell(appender: Appender, type: ColumnType, value: Cell | undefine
     case "VARCHAR":
       if (typeof value !== "string") throw new TypeError(`${where}: expected a string`);
       return appender.appendVarchar(value);
+    default: {
+      if (typeof value !== "object" || Object.values(value).some((v) => v !== null && typeof v !== "string")) {
+        throw new TypeError(`${where}: expected an object of text fields`);
+      }
+      return appender.appendStruct(value);
+    }
   }
 }
 
