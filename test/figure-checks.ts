@@ -100,20 +100,24 @@ export async function scaleProblems(page: Page, spec: FigureData, extents: [numb
 
 /** Computes each spec's extent from the built site's published Parquet (dist/_file/data). */
 export async function dataExtents(distDir: string, specs: readonly FigureData[]): Promise<[number, number][][]> {
+  const extents: [number, number][][] = [];
+  for (const spec of specs) {
+    const rows = await queryPublished(distDir, spec.extent);
+    if (rows.length === 0 || rows.some((row) => row.lo == null || row.hi == null)) throw new Error(`${spec.figure}: the extent query returned no data: ${spec.extent}`);
+    extents.push(rows.map((row) => [Number(row.lo), Number(row.hi)]));
+  }
+  return extents;
+}
+
+/** Runs SQL in Node's DuckDB over the tables a built site publishes, each a view named as the table. */
+export async function queryPublished(distDir: string, sql: string): Promise<Record<string, unknown>[]> {
   const db = await Database.open();
   try {
     const dataDir = join(distDir, "_file", "data");
-    const tables = new Set(specs.flatMap((s) => [...s.extent.matchAll(/\bFROM\s+([a-z_]+)/gi)].map((m) => m[1]!)));
-    for (const table of tables) {
+    for (const table of new Set([...sql.matchAll(/\b(?:FROM|JOIN)\s+([a-z_]+)/gi)].map((m) => m[1]!))) {
       await db.connection.run(`CREATE VIEW ${table} AS SELECT * FROM read_parquet('${join(dataDir, `${table}.*.parquet`)}')`);
     }
-    const extents: [number, number][][] = [];
-    for (const spec of specs) {
-      const rows = (await db.connection.runAndReadAll(spec.extent)).getRowObjectsJS();
-      if (rows.length === 0 || rows.some((row) => row.lo == null || row.hi == null)) throw new Error(`${spec.figure}: the extent query returned no data: ${spec.extent}`);
-      extents.push(rows.map((row) => [Number(row.lo), Number(row.hi)]));
-    }
-    return extents;
+    return (await db.connection.runAndReadAll(sql)).getRowObjectsJS();
   } finally {
     db.close();
   }

@@ -23,7 +23,7 @@ import {
   type PageWatch,
   type TestBrowser,
 } from "./browser.ts";
-import { dataExtents, figureProblems, scaleProblems, screenshot, showAt, type FigureData } from "./figure-checks.ts";
+import { dataExtents, figureProblems, queryPublished, scaleProblems, screenshot, showAt, type FigureData } from "./figure-checks.ts";
 import { catalog } from "../src/site/catalog.ts";
 import { Database } from "../src/stats/database.ts";
 import { BENCHMARKS } from "../src/benchmarks/index.ts";
@@ -288,6 +288,28 @@ SELECT (SELECT count(*) FROM recomputed) AS compared,
 
     await runQuery(page, "SELECT * FROM no_such_table");
     assert.match(await page.locator("#query-error").innerText(), /no_such_table/);
+
+    // Every experiment of the build is listed, and each with results has its own example queries.
+    const experiments = await queryPublished(DIST, "SELECT experiment_id, count(*) AS n FROM responses GROUP BY ALL ORDER BY experiment_id");
+    const listed = await page.locator("#experiment-list").innerText();
+    const examples = await page.locator("#sql-example select option").allInnerTexts();
+    for (const { experiment_id } of experiments) {
+      assert.match(listed, new RegExp(`\\b${experiment_id}\\b`), `${experiment_id} is listed`);
+      assert.ok(examples.some((e) => e.startsWith(`${experiment_id}`) && /\(safety\)|\(capability\)/.test(e)), `${experiment_id} has example queries: ${examples.join(" | ")}`);
+    }
+    // A per-experiment example recomputes that experiment's published rows, and only those.
+    await page.locator("#sql-example select").selectOption({ label: examples.find((e) => e.startsWith("demo") && e.includes("recompute safety"))! });
+    await page.waitForFunction(() => document.querySelector<HTMLTextAreaElement>("#sql-editor textarea")?.value.includes("experiment_rows"));
+    await runQuery(page, `${await page.locator("#sql-editor textarea").inputValue()}\n`);
+    const [{ n }] = (await queryPublished(DIST, "SELECT count(*) AS n FROM safety WHERE experiment_id = 'demo'")) as [{ n: number }];
+    assert.equal(await page.locator("#row-count").innerText(), `${n} rows`);
+
+    // A page author's ```sql cell over parquetSql works offline and counts what Node's DuckDB counts.
+    const authored = page.locator("#authors-example table");
+    await authored.waitFor();
+    const expected = await queryPublished(DIST, "SELECT experiment_id, count(DISTINCT model_id) AS models, count(*) AS safety_rows FROM safety GROUP BY experiment_id ORDER BY experiment_id");
+    const shown = (await authored.locator("tbody tr").allInnerTexts()).map((row) => row.split("\t").map((cell) => cell.trim()).filter(Boolean));
+    assert.deepEqual(shown, expected.map((row) => [String(row.experiment_id), String(row.models), Number(row.safety_rows).toLocaleString("en-US")]));
   },
 };
 
