@@ -84,7 +84,7 @@ export function sampleView(response, judgments, images) {
 
   const imageRow = document.createElement("div");
   imageRow.className = "sample-images";
-  for (const sha of (response.image_sha256 ?? "").split(" ").filter(Boolean)) {
+  for (const sha of response.image_sha256 ?? []) {
     if (images[sha]) imageRow.append(blurredImage(images[sha], label));
     else imageRow.append(textElement("p", `image ${sha.slice(0, 12)}… not published (it comes from your copy of the benchmark; build with THINKSAFE_PUBLISH_USER_IMAGES=1 to include such images)`, "small muted"));
   }

@@ -125,8 +125,8 @@ export function tisExample(record, images) {
   );
   const imageRow = document.createElement("div");
   imageRow.className = "sample-images";
-  const paths = JSON.parse(record.images ?? "[]");
-  const hashes = (record.image_sha256 ?? "").split(" ").filter(Boolean);
+  const paths = record.images ?? [];
+  const hashes = record.image_sha256 ?? [];
   paths.forEach((path, i) => {
     const uri = images[hashes[i]];
     if (uri) imageRow.append(blurredImage(uri, record.record_id));

@@ -53,7 +53,7 @@ try {
       experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id",
       base_model_id: "m.base_model_id", endpoint: "'sim'", benchmark_id: "i.benchmark_id", subset: "'default'",
       sample_id: "i.sample_id", category: "i.category", repeat: "i.repeat_index", prompt: "'a prompt'",
-      image_sha256: "NULL",
+      image_sha256: "[]",
       thinking: "CASE WHEN m.thinks THEN repeat('step ', (1 + hash32(i.item * 4 + m.model_index) % 1200)::INTEGER) END",
       thinking_words: "CASE WHEN m.thinks THEN 1 + hash32(i.item * 4 + m.model_index) % 1200 END",
       answer: "'an answer'", reasoning_source: "CASE WHEN m.thinks THEN 'reasoning' END", thinking_complete: "true",

@@ -166,7 +166,15 @@ type Manifest = { experiment?: { file?: unknown }; cache_dir?: unknown };
 
 /** A run's manifest.json; an empty one when there is none (then flags must say what it would). */
 async function readManifest(runDir: string): Promise<Manifest> {
-  return JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8").catch(() => "{}")) as Manifest;
+  const file = join(runDir, "manifest.json");
+  const text = await readFile(file, "utf8").catch(() => "{}");
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Manifest;
+  } catch {
+    // reported below
+  }
+  throw new DataError({ file }, "not a JSON object (a damaged run manifest)", "restore it, or give the experiment with --experiment FILE and the cache with --cache DIR");
 }
 
 function manifestField(manifest: Manifest, field: "file", runDir: string): string {

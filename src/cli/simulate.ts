@@ -1,6 +1,8 @@
-// `thinksafe simulate`: serve the simulated models until SIGINT or SIGTERM.
+// `thinksafe simulate`: serve the simulated models until SIGINT, SIGTERM or SIGHUP, or until the
+// command that started it ends (lifetime.ts).
 import { UsageError } from "../errors.ts";
 import { DEFAULT_SIMULATOR_CONFIG, loadSimulatorConfig, startSimulator } from "../simulator/index.ts";
+import { untilStopped } from "./lifetime.ts";
 
 export interface SimulateOptions {
   port: number;
@@ -26,15 +28,9 @@ export async function simulateCommand(
   io.out(`Simulator listening on ${simulator.url} with models: ${config.models.map((model) => model.name).join(", ")}`);
   io.out("All output is simulated (marked [simulated] and x-thinksafe-simulated: true); no real model is running. Stop with Ctrl-C.");
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(received);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  // It never outlives the command that started it: a signal, or that command ending (even by
+  // SIGKILL, when it forwards nothing), stops it.
+  const reason = await untilStopped();
   await simulator.close();
-  io.err(`Simulator stopped (${signal}).`);
+  io.err(`Simulator stopped (${reason === "parent-exited" ? "the command that started it ended" : reason}).`);
 }

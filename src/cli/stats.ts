@@ -1,7 +1,9 @@
 // `thinksafe stats RUN_DIR`: the study's statistics over a run folder's responses.parquet and
 // judgments.parquet. JSON gives every table's rows (safety and degradation first); the table format
 // prints them for reading: rates in percent with 95% intervals, p-values.
+import { join } from "node:path";
 import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
+import { readingParquet } from "../stats/parquet-file.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
 import { textTable } from "./format.ts";
 
@@ -10,7 +12,13 @@ export interface StatsOptions {
 }
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
-  const stats = { ...(await studyStats(runDir)), ...(await capabilityStats(runDir)) };
+  // The files are checked as they are opened; a page damaged past the footer shows up while the
+  // statistics read it, and is reported against its file too.
+  const files = ["responses", "judgments", "scores"].map((name) => join(runDir, `${name}.parquet`));
+  const stats = await readingParquet(files, "rerun the command that wrote it (thinksafe eval, judge or merge; answers come from the cache)", async () => ({
+    ...(await studyStats(runDir)),
+    ...(await capabilityStats(runDir)),
+  }));
   if (options.format === "json") return JSON.stringify(stats, null, 2);
   return formatTables(stats);
 }

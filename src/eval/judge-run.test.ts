@@ -190,7 +190,7 @@ describe("judges are told what was asked", () => {
         assert.ok(turn.text.includes(`- Text typed into the image: ${task.instruction}`), "and the instruction the image carries");
         // The rendered image, downscaled to 256 px as the judge asks.
         const image = (await figstep.load({ subset: "tiny", limit: 3 })).find((s) => s.sampleId === row.sample_id)!.images[0]!;
-        assert.equal(image.sha256, row.image_sha256);
+        assert.deepEqual([image.sha256], row.image_sha256);
         assert.deepEqual(turn.images, [(await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: 256 })).dataUri]);
         assert.match(turn.text, /The image the assistant was sent is attached to this message\./);
       }

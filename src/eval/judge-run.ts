@@ -23,7 +23,9 @@ import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts"
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
+import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
 import { loadSamples } from "./plan.ts";
+import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { atomically } from "./run-experiment.ts";
 import { responseIdentity } from "./responses.ts";
 import { isScored } from "./scores.ts";
@@ -105,6 +107,7 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
   if (!existsSync(responsesFile)) {
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
+  await checkResponsesFile(responsesFile);
   // Read first: a missing or malformed set stops the run before any judge is asked.
   const humanSets = options.calibrate === false ? undefined : await readHumanSets(options.humanSets);
   const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);
@@ -127,6 +130,7 @@ const ENDPOINT_JUDGES = { "llm-judge": createLlmJudge, "llama-guard": createLlam
 /** The judge a spec entry names, checked: local judges take no endpoint, endpoint judges need one. */
 export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, context: JudgeRunOptions & { cache: ResponseCache }): RunJudge {
   const at = (field: string) => `judges[${i}]${field ? `.${field}` : ""}`;
+  const line = (field: string) => experiment.lineOf?.(["judges", i, ...(field ? [field] : [])]);
   const local = LOCAL_JUDGES[ref.id];
   const known = [...Object.keys(LOCAL_JUDGES), ...Object.keys(ENDPOINT_JUDGES)].join(", ");
   if ((ref.images === true || ref.image_max_side !== undefined) && ref.id !== "llm-judge" && (local || ref.id in ENDPOINT_JUDGES)) {
@@ -136,14 +140,14 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
     throw new SpecError(experiment.file, at("image_max_side"), "is set but images is not true", "add images: true, or remove image_max_side");
   }
   if (local) {
-    if (ref.model || ref.base_url || ref.simulated) throw new SpecError(experiment.file, at(""), `${ref.id} runs locally and takes no model or endpoint`, "remove model, base_url and simulated");
+    if (ref.model || ref.base_url || ref.simulated) throw new SpecError(experiment.file, at(""), `${ref.id} runs locally and takes no model or endpoint`, "remove model, base_url and simulated", line(""));
     return local;
   }
   const create = ENDPOINT_JUDGES[ref.id as keyof typeof ENDPOINT_JUDGES];
-  if (!create) throw new SpecError(experiment.file, at("id"), `unknown judge "${ref.id}"`, `known judges: ${known}`);
-  if (!ref.model) throw new SpecError(experiment.file, at("model"), "is missing", `${ref.id} needs the judge model's name`);
+  if (!create) throw new SpecError(experiment.file, at("id"), `unknown judge "${ref.id}"`, `known judges: ${known}`, line("id"));
+  if (!ref.model) throw new SpecError(experiment.file, at("model"), "is missing", `${ref.id} needs the judge model's name`, line(""));
   if ((ref.base_url === undefined) === (ref.simulated === undefined)) {
-    throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true");
+    throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true", line(""));
   }
   const env = context.env ?? process.env;
   const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
@@ -203,7 +207,8 @@ async function sampleImages(experiment: Experiment, options: JudgeRunOptions): P
       const why = missing.get(String(r.benchmark_id));
       return { ok: false, problem: `the images of ${label} could not be read${why ? `: ${why}` : ": the sample is not in the benchmark's data"}` };
     }
-    const sent = typeof r.image_sha256 === "string" ? r.image_sha256 : "";
+    // A list since image_sha256 became LIST(VARCHAR); space-separated text in older run folders.
+    const sent = Array.isArray(r.image_sha256) ? r.image_sha256.join(" ") : typeof r.image_sha256 === "string" ? r.image_sha256 : "";
     const found = sample.images.map((image) => image.sha256).join(" ");
     if (found !== sent) {
       return { ok: false, problem: `the images of ${label} are not the ones the model was sent (sha256 ${found.slice(0, 12) || "none"}… now, ${sent.slice(0, 12) || "none"}… then); restore the benchmark's data or rerun thinksafe eval` };
@@ -221,8 +226,8 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
   try {
     // Capability answers are scored (scores.ts), not judged for safety.
     const responses = (
-      await db.rows(
-        `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+      await readingParquet([responsesFile], RESPONSES_FIX, () =>
+        db.rows(`SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`),
       )
     ).filter((response) => !isScored(String(response.benchmark_id)));
     const texts: JudgedText[] = responses.flatMap((response) => [
@@ -266,7 +271,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
         "thinksafe.git_revision": gitRevision(),
         "thinksafe.experiment_id": experiment.id,
         "thinksafe.experiment_hash": experiment.hash,
-        "thinksafe.judges": judges.map((j) => `${j.id}@${j.version}`).join(","),
+        "thinksafe.judges": judges.map((j) => ({ id: j.id, version: j.version })),
       }),
     );
     return { judgmentsFile, rows: rows.length, byJudge };

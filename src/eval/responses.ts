@@ -21,7 +21,8 @@ export const RESPONSES_SCHEMA = {
   category: "VARCHAR",
   repeat: "INTEGER",
   prompt: "VARCHAR",
-  image_sha256: "VARCHAR",
+  /** The sha256 of the sample's images, in order (a list; empty for a text-only sample). */
+  image_sha256: "VARCHAR[]",
   /** What the judges are told beyond the prompt (src/judges/context.ts): STRUCT(request, typed_text, …); NULL for capability items. */
   judge_context: JUDGE_CONTEXT_TYPE,
   thinking: "VARCHAR",
@@ -82,7 +83,7 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     category: sample.category,
     repeat: row.repeat,
     prompt: sample.prompt,
-    image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
+    image_sha256: sample.images.map((image) => image.sha256),
     judge_context: judgeContextCell(sample),
     thinking: split?.thinking ?? null,
     thinking_words: typeof split?.thinking === "string" ? countWords(split.thinking) : null,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -84,6 +85,15 @@ timeout_s: 10
     assert.deepEqual(judged.map((r) => r.benchmark_id), ["figstep"], "capability answers are not judged for safety");
     const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as { outputs: Record<string, { rows: number }> };
     assert.equal(manifest.outputs["scores.parquet"]!.rows, 12);
+
+    // Without capability answers there is no scores.parquet (a 0-row file breaks readers such as
+    // `datasets`), and the earlier run's is not left behind to be mistaken for this one's.
+    const safetyOnly = parseExperiment((await readFile(file, "utf8")).replace("  - {id: synthetic-shapes, limit: 12}\n", ""), file);
+    await runExperiment(safetyOnly, { outDir: out, cacheDir: join(dir, "cache"), calibrate: false, log: () => {} });
+    assert.equal(existsSync(join(out, "scores.parquet")), false);
+    const after = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as { outputs: Record<string, unknown> };
+    assert.equal(after.outputs["scores.parquet"], undefined);
+    assert.ok(existsSync(join(out, "judgments.parquet")), "the safety answers are judged as before");
   });
 
   test("the same answers' correctness follows the references: shapes shown are yes, others no", async (t) => {

@@ -6,7 +6,7 @@
 // re-asks, when the experiment names one. Safety suites are judged, not scored. An answer that
 // cannot be scored (no grader, a failed request, a NaN grade) is a row with `score` null and why.
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BENCHMARKS } from "../benchmarks/index.ts";
 import type { DataContext, Sample } from "../benchmarks/sample.ts";
@@ -19,6 +19,8 @@ import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
 import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { gradeMmVet, type MmVetGraded, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
@@ -117,7 +119,8 @@ export interface ScoreRunOptions {
 }
 
 export interface ScoreRunSummary {
-  scoresFile: string;
+  /** RUN_DIR/scores.parquet, or null when there was nothing to score (no file is written). */
+  scoresFile: string | null;
   rows: number;
   unscored: number;
 }
@@ -125,19 +128,24 @@ export interface ScoreRunSummary {
 /**
  * Scores RUN_DIR/responses.parquet's answered capability rows against `samples` (the run's loaded
  * benchmarks, for their reference answers) into RUN_DIR/scores.parquet, and records the file in the
- * manifest. Every run gets the file, empty when it has no capability benchmark.
+ * manifest. A run without capability answers gets no file (and loses a stale one): readers such as
+ * Hugging Face `datasets` refuse a Parquet file without rows, and the statistics read a missing
+ * scores.parquet as no scores.
  */
 export async function scoreRun(runDir: string, experiment: Experiment, samples: readonly Sample[][], options: ScoreRunOptions = {}): Promise<ScoreRunSummary> {
   const responsesFile = join(runDir, "responses.parquet");
   if (!existsSync(responsesFile)) throw new DataError({ file: responsesFile }, "no responses to score", "run thinksafe eval with --out on this folder first");
+  await checkResponsesFile(responsesFile);
   const bySample = new Map(samples.flat().map((sample) => [`${sample.benchmark}\0${sample.subset}\0${sample.sampleId}`, sample]));
   const db = await Database.open();
   try {
     const scored = [...new Set(samples.flat().map((s) => s.benchmark))].filter(isScored);
     const responses = scored.length
-      ? await db.rows(
-          `SELECT * FROM read_parquet('${responsesFile.replaceAll("'", "''")}') WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
-           ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+      ? await readingParquet([responsesFile], RESPONSES_FIX, () =>
+          db.rows(
+            `SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
+             ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+          ),
         )
       : [];
     const sampleOf = (r: Record<string, unknown>) => {
@@ -155,8 +163,13 @@ export async function scoreRun(runDir: string, experiment: Experiment, samples: 
       };
       return Object.keys(SCORES_SCHEMA).map((column) => values[column as keyof typeof SCORES_SCHEMA]);
     });
-    await db.createTable("scores", SCORES_SCHEMA, rows);
     const scoresFile = join(runDir, "scores.parquet");
+    if (rows.length === 0) {
+      await rm(scoresFile, { force: true });
+      await recordInManifest(runDir, scoresFile, 0);
+      return { scoresFile: null, rows: 0, unscored: 0 };
+    }
+    await db.createTable("scores", SCORES_SCHEMA, rows);
     await atomically(scoresFile, (file) =>
       db.writeParquet("SELECT * FROM scores", file, {
         "thinksafe.version": packageVersion(),
@@ -271,10 +284,12 @@ export async function scoreRunFromData(runDir: string, experiment: Experiment, d
   return scoreRun(runDir, experiment, samples, options);
 }
 
+/** Records scores.parquet in the manifest's outputs, or takes it out when no file was written. */
 async function recordInManifest(runDir: string, file: string, rows: number): Promise<void> {
   const manifestFile = join(runDir, "manifest.json");
   if (!existsSync(manifestFile)) return;
   const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { outputs?: Record<string, unknown> };
-  manifest.outputs = { ...manifest.outputs, "scores.parquet": { rows, sha256: sha256File(file) } };
+  const { "scores.parquet": _stale, ...others } = manifest.outputs ?? {};
+  manifest.outputs = rows === 0 ? others : { ...others, "scores.parquet": { rows, sha256: sha256File(file) } };
   await atomically(manifestFile, (temporary) => writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`));
 }

@@ -2,6 +2,7 @@
 // SpecError naming the file, the line, the field path and the fix.
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { BENCHMARKS } from "../benchmarks/index.ts";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
@@ -9,7 +10,7 @@ import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type
 import { applyFineTunes, lookUpFineTunes, type FineTuneLookup } from "./finetune-refs.ts";
 import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
-import { formatPath, parseYamlSpec } from "./yaml-spec.ts";
+import { formatPath, parseYamlSpec, type LineOf } from "./yaml-spec.ts";
 
 export interface ResolvedModel {
   id: string;
@@ -47,6 +48,8 @@ export interface Experiment {
   unconfiguredJudges: Record<string, string>;
   /** The local override file applied (see local.ts), if there was one. */
   localFile: string | null;
+  /** The line of a field in the file, for errors found after loading (e.g. an endpoint judge's settings). */
+  lineOf?: LineOf;
 }
 
 export interface LoadOptions {
@@ -167,6 +170,14 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     grader = url === undefined ? undefined : { ...resolved, base_url: url };
   }
   spec.benchmarks.forEach((b, i) => {
+    // Checked here, not when the run reaches them: the fix is a line of this file.
+    const benchmark = Object.hasOwn(BENCHMARKS, b.id) ? BENCHMARKS[b.id] : undefined;
+    if (!benchmark) {
+      throw new SpecError(file, `benchmarks[${i}].id`, `unknown benchmark "${b.id}"`, `known benchmarks: ${Object.keys(BENCHMARKS).join(", ")}`, lineOf(["benchmarks", i, "id"]));
+    }
+    if (b.subset !== undefined && !benchmark.subsets.includes(b.subset)) {
+      throw new SpecError(file, `benchmarks[${i}].subset`, `${b.id} has no subset "${b.subset}"`, `its subsets: ${benchmark.subsets.join(", ")}`, lineOf(["benchmarks", i, "subset"]));
+    }
     if (spec.benchmarks.findIndex((o) => o.id === b.id && o.subset === b.subset) !== i) {
       throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
     }
@@ -188,6 +199,7 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     dataDir,
     unconfiguredJudges,
     localFile: options.local?.file ?? null,
+    lineOf,
   };
 }
 

@@ -13,7 +13,7 @@ import { judgeContextCell } from "./context.ts";
 import { DEFAULT_HARMBENCH_MULTIMODAL, readHarmBenchMultimodal } from "../datasets/harmbench-multimodal.ts";
 import { DEFAULT_JUDGE_COMPARISON } from "../agreement/index.ts";
 import { sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell } from "../stats/database.ts";
+import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** One human-labelled response, as a judge sees it. */
 export interface HumanLabelledItem {
@@ -134,10 +134,10 @@ export function calibrationQuery(experimentId: string): string {
 }
 
 /** What produced the table, for its Parquet key-value metadata. */
-export function calibrationProvenance(judges: readonly CalibratedJudge[], sets: readonly LoadedHumanSet[]): Record<string, string> {
+export function calibrationProvenance(judges: readonly CalibratedJudge[], sets: readonly LoadedHumanSet[]): Metadata {
   return {
-    "thinksafe.judges": judges.map((j) => `${j.id}@${j.version}`).join(","),
-    "thinksafe.human_sets": sets.map((s) => `${s.id}@sha256:${s.sha256}`).join(","),
+    "thinksafe.judges": judges.map((j) => ({ id: j.id, version: j.version })),
+    "thinksafe.human_sets": sets.map((s) => ({ id: s.id, sha256: s.sha256 })),
     "thinksafe.sql_sha256": sha256(["macros", "judge_calibration"].map(statisticSql).join("\n")),
   };
 }

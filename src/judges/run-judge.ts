@@ -9,6 +9,7 @@ import { splitThinking } from "../models/index.ts";
 import { sha256 } from "../provenance.ts";
 import type { CachedResponse, ResponseCache } from "../runner/cache.ts";
 import type { ChatBody } from "../runner/provider.ts";
+import { Progress } from "../runner/progress.ts";
 import { runWork, type Endpoint, type WorkItem } from "../runner/run.ts";
 import type { JudgeFacts } from "./context.ts";
 
@@ -117,7 +118,15 @@ export async function runJudgeRequests(
     if (input.images?.ok === false) outputs[index] = { verdict: "error", unsafe: null, score: null, explanation: `image_unavailable: ${input.images.problem}` };
     else sent.push({ index, item: judgeWorkItem(judge, request(input)) });
   });
-  const results = await runWork(sent.map((s) => s.item), [judge.endpoint], { cache: context.cache, timeoutMs: context.timeoutMs ?? 60_000, maxAttempts: 6 });
+  // Progress on a terminal, and a line every few seconds in a log; the caller prints the summary.
+  const progress = new Progress(sent.length, process.stderr, `judge ${judge.endpoint.id}`);
+  const results = await runWork(sent.map((s) => s.item), [judge.endpoint], {
+    cache: context.cache,
+    timeoutMs: context.timeoutMs ?? 60_000,
+    maxAttempts: 6,
+    onResult: (_item, result) => progress.record(result),
+  });
+  progress.finish();
   results.forEach((result, i) => {
     outputs[sent[i]!.index] = result.ok
       ? { ...parse(judgeReplyOf(result.response)), simulated: result.response.simulated }

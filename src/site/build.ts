@@ -57,8 +57,15 @@ function run(command: string, args: string[]): Promise<number> {
       stdio: "inherit",
       env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
     });
+    // A stopped build stops its child too, instead of leaving it to run on.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+    for (const signal of signals) process.on(signal, forward);
     child.on("error", reject);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 

@@ -101,7 +101,7 @@ describe("thinksafe tis build", () => {
       assert.match(gpt.value, /^<think>\n\[simulated\][^]+\n<\/think>\n\[simulated\] \S/);
       const parsed = parseThinkAnswer(gpt.value);
       assert.ok(parsed.ok && parsed.thinking === kept[i]!.thinking && parsed.answer === kept[i]!.answer);
-      assert.deepEqual(record.images, JSON.parse(String(kept[i]!.images)));
+      assert.deepEqual(record.images, kept[i]!.images);
       for (const image of record.images) assert.ok(existsSync(join(out, image)), `${image} is copied into the output`);
     });
 
@@ -109,17 +109,20 @@ describe("thinksafe tis build", () => {
     const imported = await releaseInput(join(out, "tis.json"));
     assert.deepEqual(
       imported.records.map((r) => [r.question, r.thinking, r.answer, r.images, r.thinkingFormat]),
-      kept.map((r) => [r.question, r.thinking, r.answer, JSON.parse(String(r.images)), "think_tags"]),
+      kept.map((r) => [r.question, r.thinking, r.answer, r.images, "think_tags"]),
     );
 
     // Provenance in every table; the manifest's counts.
     for (const name of STAGE_TABLES) {
-      const kv = new Map((await rows(join(out, `${name}.parquet`), "SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata(FILE)")).map((r) => [r.k, r.v]));
+      // One JSON value per key: strings as JSON strings, endpoints as objects.
+      const kv = new Map((await rows(join(out, `${name}.parquet`), "SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(FILE)")).map((r) => [r.k, JSON.parse(String(r.v))]));
       assert.equal(kv.get("thinksafe.tis_stage"), name);
       assert.equal(kv.get("thinksafe.safety_spec_sha256"), build.safetySpec.sha256);
       assert.equal(kv.get("thinksafe.tis_build_hash"), build.hash);
-      assert.match(String(kv.get("thinksafe.teacher")), /^sim\/teacher@thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
-      assert.match(String(kv.get("thinksafe.judge")), /^llm-judge:sim\/judge@thinksafe-simulator:/);
+      assert.equal(kv.get("thinksafe.teacher").model, "sim/teacher");
+      assert.match(kv.get("thinksafe.teacher").endpoint, /^thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
+      assert.equal(kv.get("thinksafe.judge").id, "llm-judge");
+      assert.equal(kv.get("thinksafe.judge").model, "sim/judge");
       assert.match(String(kv.get("thinksafe.teacher_prompt_sha256")), /^[0-9a-f]{64}$/);
     }
     const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8"));

@@ -175,8 +175,8 @@ async function run(build: TisBuild, simulatorUrl: string | null, options: TisBui
         refusal_check: item.check,
         source_category: item.sourceCategory,
         harm_category: item.harmCategory,
-        images: JSON.stringify(item.images.map((image) => image.path)),
-        image_sha256: item.images.map((image) => image.sha256).join(" "),
+        images: item.images.map((image) => image.path),
+        image_sha256: item.images.map((image) => image.sha256),
         caption: captions.get(item.itemId)?.text ?? null,
         thinking: checks?.thinking ?? null,
         answer: checks?.answer ?? null,
@@ -257,8 +257,8 @@ async function captionStage(items: readonly BuildItem[], captioner: Stage | null
     captions.set(item.itemId, { text, simulated: result?.ok ? result.response.simulated : null, error });
     return row(CAPTIONS_SCHEMA, {
       item_id: item.itemId,
-      images: JSON.stringify(item.images.map((image) => image.path)),
-      image_sha256: item.images.map((image) => image.sha256).join(" "),
+      images: item.images.map((image) => image.path),
+      image_sha256: item.images.map((image) => image.sha256),
       caption_source: captioner ? "captioner" : "given",
       model: captioner?.endpoint.model ?? null,
       endpoint: captioner?.endpoint.identity ?? null,
