@@ -343,12 +343,38 @@ const READY: Record<string, PageCheck> = {
  * Parquet): its scale must cover the data in the unit it draws them in. Pages with selectors show
  * their first experiment and default judge, as a reader first sees them.
  */
+/** The demo's Δ unsafe rates with their intervals, as the study pages first show them. */
+const DEMO_DELTAS =
+  "SELECT min(least(ci_low, delta)) AS lo, max(greatest(ci_high, delta)) AS hi FROM degradation WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND target = 'answer'";
+
 const FIGURE_DATA: Record<string, FigureData[]> = {
-  "/": [
+  "/": [{ figure: "#key-figure", scale: "x", extent: DEMO_DELTAS, unit: "share" }],
+  "/study": [{ figure: "#overview-figure", scale: "x", extent: DEMO_DELTAS, unit: "share" }],
+  "/degradation": [
+    { figure: "#degradation-figure", scale: "x", extent: DEMO_DELTAS, unit: "share" },
     {
-      figure: "#key-figure",
+      figure: "#category-figure",
+      scale: "color",
+      extent: "SELECT min(unsafe_rate) AS lo, max(unsafe_rate) AS hi FROM safety_by_category WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND target = 'answer' AND n > 0",
+      unit: "share",
+    },
+  ],
+  "/thinking": [
+    { figure: "#thinking-length-figure", scale: "y", extent: "SELECT min(ci_low) AS lo, max(ci_high) AS hi FROM thinking_length WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND n > 0", unit: "share" },
+    // Stacked shares of each model's responses: 0 to 1.
+    { figure: "#thinking-vs-answer-figure", scale: "x", extent: "SELECT 0 AS lo, 1 AS hi", unit: "share" },
+  ],
+  "/finetune": [
+    {
+      figure: "#thinking-retention-figure",
       scale: "x",
-      extent: "SELECT min(least(ci_low, delta)) AS lo, max(greatest(ci_high, delta)) AS hi FROM degradation WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND target = 'answer'",
+      extent: "SELECT 0 AS lo, max(ci_high) AS hi FROM thinking_retention WHERE experiment_id = 'finetune-demo' AND benchmark_id IS NULL AND n > 0",
+      unit: "share",
+    },
+    {
+      figure: "#capability-retention-figure",
+      scale: "x",
+      extent: "SELECT min(least(delta_ci_low, delta)) AS lo, max(greatest(delta_ci_high, delta)) AS hi FROM capability WHERE experiment_id = 'finetune-demo' AND n_pairs > 0",
       unit: "share",
     },
   ],
