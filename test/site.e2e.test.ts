@@ -121,6 +121,7 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.match(await page.locator("#thinking-banner").innerText(), /Simulated data/);
     assert.match(await page.locator("#thinking-vs-answer-figure").innerText(), /self-correction/);
     assert.match(await page.locator("#thinking-length-figure").innerText(), /SIMULATED/);
+    assert.match(await page.locator("#thinking-not-separated").innerText(), /qwen2\.5-vl-7b \(profile qwen-vl\): an instruct model that answers directly/);
   },
   "/samples": async (page) => {
     await page.locator("#sample-detail article.sample-view").waitFor();
@@ -149,6 +150,10 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     await page.locator("#sample-filters select").nth(1).selectOption("r1-onevision-7b");
     await page.getByText(/^50 of [\d,]+ responses match/).waitFor();
     assert.doesNotMatch(before, /^50 of/);
+    assert.match(await detail.innerText(), /profile: r1-onevision/);
+    // A base model's response says why it has no thinking, from its profile.
+    await page.locator("#sample-filters select").nth(1).selectOption("qwen2.5-vl-7b");
+    await page.getByText(/Not separated for qwen2\.5-vl-7b \(profile qwen-vl\): an instruct model/).waitFor();
   },
   "/tis": async (page) => {
     await page.locator("#composition-figure svg").nth(1).waitFor();
@@ -214,6 +219,9 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.match(text, /paper: 0 of 70 cells have results/);
     assert.match(text, /not configured: set THINKSAFE_URL_/);
     assert.match(text, /benchmark data missing/);
+    const profiles = await page.locator("#model-profile-table").innerText();
+    assert.match(profiles, /kimi-vl-a3b-thinking\s+kimi-vl-thinking\s+no\s+its markers/);
+    assert.match(profiles, /vl-rethinker-7b\s+vl-rethinker\s+yes\s+not separable\s+VL-Rethinker reasons in free text/);
   },
   "/explore": async (page) => {
     await page.locator("#table-list details").nth(catalog().length - 1).waitFor();

@@ -66,15 +66,27 @@ export function judgeContextList(judgeContext) {
   return list;
 }
 
-/** The full view of one response and its judgments. */
-export function sampleView(response, judgments, images) {
+/** Why a response shows no thinking: its model's profile cannot separate any, or this reply had none of its markers. */
+function noThinking(response, profile) {
+  if (profile?.thinking_separation === "none") return `Not separated for ${response.model_id} (profile ${profile.profile}): ${profile.thinking_note}.`;
+  if (response.reasoning_source === "none") {
+    return `None found: this reply has none of the thinking markers of ${response.profile ? `the ${response.profile} profile` : "its profile"}, so the whole output is the answer.`;
+  }
+  return "The thinking block is empty.";
+}
+
+/**
+ * The full view of one response and its judgments. `profile` (a row of model_profiles, optional)
+ * says why a response has no thinking when its model's thinking cannot be separated.
+ */
+export function sampleView(response, judgments, images, profile) {
   const root = document.createElement("article");
   root.className = "sample-view";
   const label = `${response.benchmark_id}/${response.sample_id}`;
   const heading = textElement("h2", `${response.model_id} on ${label}${response.repeat ? ` (repeat ${response.repeat})` : ""}`);
   const meta = textElement(
     "p",
-    [response.category && `category: ${response.category}`, response.finish_reason && `finish: ${response.finish_reason}`, response.reasoning_source && `thinking from: ${response.reasoning_source}`, response.is_simulated ? "SIMULATED response" : null]
+    [response.category && `category: ${response.category}`, response.finish_reason && `finish: ${response.finish_reason}`, response.profile && `profile: ${response.profile}`, response.reasoning_source && `thinking from: ${response.reasoning_source}`, response.is_simulated ? "SIMULATED response" : null]
       .filter(Boolean)
       .join(" · "),
     "small muted",
@@ -93,6 +105,7 @@ export function sampleView(response, judgments, images) {
   if (context) root.append(section("What the judges are told (from the benchmark's data)", context));
   if (response.error) root.append(section("Error", textElement("pre", `${response.error_kind}: ${response.error}`, "model-text")));
   if (response.thinking != null) root.append(section("Thinking", textElement("pre", response.thinking, "model-text thinking-text")));
+  else if (!response.error) root.append(section("Thinking", textElement("p", noThinking(response, profile), "small muted thinking-note")));
   root.append(section("Answer", textElement("pre", response.answer ?? "(no answer)", "model-text answer-text")));
 
   const table = document.createElement("table");

@@ -50,7 +50,7 @@ try {
       FROM range(${items}) AS t(i)`);
     const responseColumns = Object.keys(RESPONSES_SCHEMA);
     const responseValues: Record<string, string> = {
-      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id",
+      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id", profile: "'think-tags'",
       base_model_id: "m.base_model_id", endpoint: "'sim'", benchmark_id: "i.benchmark_id", subset: "'default'",
       sample_id: "i.sample_id", category: "i.category", repeat: "i.repeat_index", prompt: "'a prompt'",
       image_sha256: "[]",

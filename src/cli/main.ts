@@ -16,6 +16,7 @@ import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
 import { addFinetuneCommands } from "./finetune.ts";
+import { profilesCommand } from "./profiles.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
 import { tisCommand } from "./tis.ts";
@@ -148,7 +149,15 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--config <file>", "simulator config (YAML or JSON); default: thinksafe's demo models")
+    .option("--experiment <file>", "also serve every model this experiment names, under its own name, speaking its profile's format")
     .action((options) => simulateCommand(options, io));
+
+  cli
+    .command("profiles")
+    .description("The model profiles: how each family is prompted and its thinking and answer read, with sources and what is unconfirmed.")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .argument("[ids...]", "only these profiles")
+    .action((ids: string[], options: { format: "table" | "json" }) => write(profilesCommand(ids, options.format)));
 
   cli
     .command("schema")

@@ -1,6 +1,7 @@
 // The experiment spec: one definition gives the TypeScript type, the validation with its error
 // messages, and the JSON Schema that editors use for completion (experiments/experiment.schema.json).
 import { z } from "zod";
+import { DEFAULT_PROFILE_ID, PROFILE_IDS } from "../models/profiles/index.ts";
 
 const id = z
   .string()
@@ -41,8 +42,12 @@ export const ModelSpec = z
       .optional()
       .describe("the environment variable that holds the API key"),
     base: id.optional().describe("id of the model this one is compared against"),
-    system_prompt: z.string().optional(),
-    generation: Generation.optional().describe("overrides the experiment's generation settings"),
+    profile: z
+      .enum(PROFILE_IDS)
+      .optional()
+      .describe(`how the model is prompted and its output read, as its authors run it (\`thinksafe profiles\` lists them; default ${DEFAULT_PROFILE_ID})`),
+    system_prompt: z.string().optional().describe("overrides the profile's system prompt"),
+    generation: Generation.optional().describe("overrides the experiment's and the profile's generation settings"),
     extra_body: z
       .record(z.string(), z.unknown())
       .optional()
@@ -100,8 +105,10 @@ export const ExperimentSpec = z
     models: z.array(ModelSpec).min(1),
     benchmarks: z.array(BenchmarkRef).min(1),
     repeats: z.int().positive().default(1),
-    generation: Generation.default({ temperature: 0, max_tokens: 2048 }),
-    system_prompt: z.string().optional().describe("sent before every prompt unless a model sets its own"),
+    generation: Generation.default({ temperature: 0, max_tokens: 2048 }).describe(
+      "sampling settings; the fields given here override a model profile's recommended ones (the default applies only where neither sets a field)",
+    ),
+    system_prompt: z.string().optional().describe("sent before every prompt unless a model sets its own; overrides the profiles' system prompts"),
     concurrency: z.int().positive().default(16).describe("requests in flight per endpoint"),
     timeout_s: z.number().positive().default(60).describe("per request"),
     max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),

@@ -10,6 +10,8 @@ export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
 export interface ParsedYaml<T> {
   value: T;
   lineOf: LineOf;
+  /** The document as written, before defaults: tells a field given from a default one. */
+  raw: unknown;
 }
 
 /** Parses `text` as YAML and validates it with `schema`; the first problem becomes a SpecError. */
@@ -21,17 +23,17 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
     throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, lines.linePos(yamlError.pos[0]).line);
   }
   const lineOf: LineOf = (path) => nodeLine(doc, lines, path);
-  const value: unknown = doc.toJS();
-  if (value === null || value === undefined) {
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
     throw new SpecError(file, "", "the file is empty", `it needs at least ${requiredKeys(schema).join(", ")}`);
   }
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new SpecError(file, "", `expected a mapping of fields (${requiredKeys(schema).map((k) => `${k}: …`).join(", ")}), found ${describeValue(value)}`, undefined, lineOf([]));
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new SpecError(file, "", `expected a mapping of fields (${requiredKeys(schema).map((k) => `${k}: …`).join(", ")}), found ${describeValue(raw)}`, undefined, lineOf([]));
   }
   // reportInput: zod then says what it found, not only what it expected.
-  const result = schema.safeParse(value, { reportInput: true });
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw issueError(file, result.error.issues[0]!, lineOf, schema);
-  return { value: result.data, lineOf };
+  return { value: result.data, lineOf, raw };
 }
 
 /** `models[2].base_url` */

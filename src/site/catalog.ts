@@ -9,6 +9,8 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
     "the reproduction-status matrix: per site experiment (demo: SIMULATED; paper: the study, when its endpoints are configured), model and benchmark: answered, from the cache, partial or missing, with counts and why",
   responses:
     "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words, and judge_context: what the judges are told from the benchmark's data (a STRUCT: judge_context.request is the request the image carries, e.g. FigStep's SafeBench question)",
+  model_profiles:
+    "each model of the site's experiments with its model profile (how it is prompted and its output read, src/models/profiles/): family, whether its thinking can be separated (markup, a named heuristic, or none: the whole output is the answer) and why not, whether its format is confirmed, what is not, and the sources",
   judgments:
     "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one; the keyword judge judges answers only): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
   judge_calibration:

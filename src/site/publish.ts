@@ -74,7 +74,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
   }
 }
 
-export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | "scores" | keyof typeof STUDY_TABLES | keyof typeof CAPABILITY_TABLES;
+export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | "scores" | "model_profiles" | keyof typeof STUDY_TABLES | keyof typeof CAPABILITY_TABLES;
 
 const STATUS_SCHEMA = {
   experiment_id: "VARCHAR",
