@@ -56,3 +56,56 @@ function textFormats(table) {
     names.map((name) => [name, (v) => (typeof v === "string" && v.length > 160 ? `${v.slice(0, 160)}…` : v)])
   );
 }
+
+/**
+ * Example queries for each experiment with results (`experiments`: {experiment_id, simulated}):
+ * its rows of the main tables, and the project's statistics recomputed from its rows alone.
+ * `hasRows(table, experiment)` says whether a table holds any of the experiment's rows.
+ */
+export async function experimentExamples(experiments, { hasRows, safetySql, capabilitySql }) {
+  const examples = {};
+  for (const { experiment_id: id, simulated } of experiments) {
+    const name = `${id}${simulated ? " (SIMULATED)" : ""}`;
+    const where = `experiment_id = '${id.replaceAll("'", "''")}'`;
+    if (await hasRows("safety", id)) {
+      examples[`${name}: unsafe rate per model and benchmark (safety)`] = `SELECT model_id, benchmark_id, judge_id, n,
+  round(100 * unsafe_rate, 1) AS unsafe_pct, round(100 * ci_low, 1) AS ci_low_pct, round(100 * ci_high, 1) AS ci_high_pct
+FROM safety
+WHERE ${where} AND target = 'answer'
+ORDER BY judge_id, benchmark_id, model_id`;
+    }
+    if (await hasRows("degradation", id)) {
+      examples[`${name}: each model against its base (degradation)`] = `SELECT model_id, base_model_id, benchmark_id, judge_id, n_pairs,
+  round(100 * delta, 1) AS delta_points, round(100 * ci_low, 1) AS ci_low_points, round(100 * ci_high, 1) AS ci_high_points, mcnemar_p
+FROM degradation
+WHERE ${where} AND target = 'answer'
+ORDER BY judge_id, benchmark_id, model_id`;
+    }
+    if (await hasRows("capability", id)) {
+      examples[`${name}: accuracy and Δ against the untuned model (capability)`] = `SELECT model_id, base_model_id, benchmark_id, n,
+  round(100 * accuracy, 1) AS accuracy_pct, round(100 * delta, 1) AS delta_points, mcnemar_p
+FROM capability
+WHERE ${where}
+ORDER BY benchmark_id, base_model_id NULLS FIRST, model_id`;
+    }
+    examples[`${name}: answers per model (responses)`] = `SELECT model_id, base_model_id, count(*) AS n, count(thinking) AS with_thinking,
+  count(error) AS failed, round(avg(completion_tokens)) AS avg_completion_tokens, bool_and(is_simulated) AS all_simulated
+FROM responses
+WHERE ${where}
+GROUP BY ALL ORDER BY model_id`;
+    if (await hasRows("judgments", id)) examples[`${name}: recompute safety from its judgments only (src/stats/safety.sql)`] = onRowsOf("judgments", where, safetySql);
+    if (await hasRows("scores", id)) examples[`${name}: recompute capability from its scores only (src/stats/capability.sql)`] = onRowsOf("scores", where, capabilitySql);
+  }
+  return examples;
+}
+
+/** A statistics file run on one experiment's rows: the table it reads is bound to those rows. */
+function onRowsOf(table, where, statisticSql) {
+  const body = statisticSql.trim().replace(/;$/, "").replace(new RegExp(`\\b${table}\\b`, "g"), "experiment_rows");
+  return `-- The file reads the table ${table}; here only its rows WHERE ${where}.
+WITH experiment_rows AS (SELECT * FROM ${table} WHERE ${where}),
+recomputed AS (
+${body}
+)
+SELECT * FROM recomputed`;
+}

@@ -18,7 +18,7 @@ describe("models[].profile", () => {
     const text = spec(`  - {id: a, model: x, base_url: http://127.0.0.1:1/v1}\n${model("profile: deepseek")}`);
     assert.throws(() => parseExperiment(text, "experiments/x.yaml"), (error: unknown) => {
       assert.ok(error instanceof SpecError);
-      assert.match(error.message, /^experiments\/x\.yaml:4: models\[1\]\.profile: expected one of think-tags, prefilled-think, r1-onevision, .*skywork-r1v$/);
+      assert.match(error.message, /^experiments\/x\.yaml:4: models\[1\]\.profile: expected one of think-tags, prefilled-think, r1-onevision, .*skywork-r1v, found text "deepseek"$/);
       return true;
     });
   });
