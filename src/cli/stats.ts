@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
 import { readingParquet } from "../stats/parquet-file.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
+import { assertRunBelongsTogether } from "../eval/run-folder.ts";
 import { textTable } from "./format.ts";
 
 export interface StatsOptions {
@@ -12,6 +13,8 @@ export interface StatsOptions {
 }
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
+  // Statistics over files of different runs would pair one run's responses with another's verdicts.
+  await assertRunBelongsTogether(runDir, ["manifest.json", "responses.parquet", "judgments.parquet", "scores.parquet"]);
   // The files are checked as they are opened; a page damaged past the footer shows up while the
   // statistics read it, and is reported against its file too.
   const files = ["responses", "judgments", "scores"].map((name) => join(runDir, `${name}.parquet`));
