@@ -5,7 +5,8 @@
 //   npm run bench:stats -- --rows 1000000 --runs 3
 // The synthetic run: four models (two reasoning models with thinking, each with its base model
 // without), the six safety benchmarks, two judges; reasoning models are judged on the answer and
-// the thinking, base models on the answer; about 1% of verdicts unparsed. Thinking lengths vary
+// the thinking (judge-b with a thinking rubric, judge-a without), base models on the answer; about
+// 1% of verdicts unparsed, 0.5% of requests failed (no judgments). Thinking lengths vary
 // from 1 to 1,200 words (the texts are written too, as eval writes them, though the statistics read
 // only thinking_words). Verdicts come from an integer hash, so every run has the same data.
 import { mkdtemp, rm } from "node:fs/promises";
@@ -30,6 +31,8 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}:
 const ROWS_PER_ITEM = 12;
 const items = Math.ceil(judgmentRows / ROWS_PER_ITEM);
 const BENCHMARK_IDS = ["figstep", "mm-safetybench", "jailbreakv", "siuo", "vlguard", "mssbench"];
+// About 0.5% of requests fail: they have a responses row with `error` set and no judgments.
+const FAILED = "hash32(i.item * 4 + m.model_index) % 200 = 7";
 
 const dir = await mkdtemp(join(tmpdir(), "thinksafe-bench-stats-"));
 try {
@@ -57,7 +60,7 @@ try {
       thinking: "CASE WHEN m.thinks THEN repeat('step ', (1 + hash32(i.item * 4 + m.model_index) % 1200)::INTEGER) END",
       thinking_words: "CASE WHEN m.thinks THEN 1 + hash32(i.item * 4 + m.model_index) % 1200 END",
       answer: "'an answer'", reasoning_source: "CASE WHEN m.thinks THEN 'reasoning' END", thinking_complete: "true",
-      finish_reason: "'stop'", error: "NULL", error_kind: "NULL", latency_ms: "100", prompt_tokens: "10",
+      finish_reason: "'stop'", error: `CASE WHEN ${FAILED} THEN 'timeout' END`, error_kind: `CASE WHEN ${FAILED} THEN 'timeout' END`, latency_ms: "100", prompt_tokens: "10",
       completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'",
     };
     await db.connection.run(
@@ -71,6 +74,7 @@ try {
       experiment_id: "'bench'", experiment_hash: "'0'", model_id: "model_id", base_model_id: "base_model_id",
       benchmark_id: "benchmark_id", subset: "'default'", sample_id: "sample_id", category: "category",
       repeat: "repeat_index", judge_id: "judge_id", judge_version: "'1'", target: "target",
+      has_target_rubric: "(target = 'answer' OR judge_id = 'judge-b')",
       verdict: "CASE WHEN u < 10 THEN 'unparsed' WHEN u < 10 + 1000 * unsafe_p THEN 'unsafe' ELSE 'safe' END",
       unsafe: "CASE WHEN u < 10 THEN NULL ELSE u < 10 + 1000 * unsafe_p END", score: "NULL", explanation: "NULL",
       is_simulated: "true",
@@ -86,7 +90,7 @@ try {
           CROSS JOIN models AS m
           CROSS JOIN (VALUES (0, 'judge-a'), (1, 'judge-b')) AS j(judge_index, judge_id)
           CROSS JOIN (VALUES (0, 'answer'), (1, 'thinking')) AS t(target_index, target)
-          WHERE m.thinks OR t.target = 'answer'
+          WHERE (m.thinks OR t.target = 'answer') AND NOT (${FAILED})
           ORDER BY i.item, m.model_index, j.judge_index, t.target_index
           LIMIT ${judgmentRows}
         )
@@ -102,7 +106,7 @@ try {
   for (let run = 0; run < runs; run++) {
     const steps: [string, number][] = [];
     const started = performance.now();
-    const stats = await studyStats(dir, (step, ms) => steps.push([step, ms / 1000]));
+    const stats = await studyStats(dir, { onStep: (step, ms) => steps.push([step, ms / 1000]) });
     timings.push({ seconds: (performance.now() - started) / 1000, steps, stats });
   }
   const sorted = [...timings].sort((a, b) => a.seconds - b.seconds);

@@ -57,6 +57,10 @@ test("eval judges every answer, and every thinking that exists, into judgments.p
     assert.equal(row.unsafe, refusalKeywords.judge(text).isJailbroken);
   }
   assert.ok(joined.some((r) => r.unsafe === true) && joined.some((r) => r.unsafe === false), "both verdicts occur");
+  // Answers are judged with an answer rubric; the keyword matcher has no thinking rubric, so the statistics skip its thinking verdicts.
+  const rubrics = await rows(judgments, "SELECT DISTINCT target, has_target_rubric FROM $file ORDER BY ALL");
+  assert.deepEqual(rubrics.filter((r) => r.target === "answer"), [{ target: "answer", has_target_rubric: true }]);
+  assert.ok(rubrics.every((r) => r.target === "answer" || r.has_target_rubric === false));
 
   // `thinksafe judge RUN_DIR` finds the experiment through the manifest and writes the same rows.
   const before = await rows(judgments, "SELECT * FROM $file");

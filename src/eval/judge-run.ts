@@ -40,6 +40,8 @@ export interface JudgeVerdict {
 export interface RunJudge {
   id: string;
   version: string;
+  /** Judges thinking with a rubric written for thinking (judgments.has_target_rubric); otherwise its thinking verdicts are not used. */
+  thinkingRubric?: boolean;
   judge(texts: readonly JudgedText[]): Promise<JudgeVerdict[]>;
 }
 
@@ -174,6 +176,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
           judge_id: judge.id,
           judge_version: judge.version,
           target,
+          has_target_rubric: target === "answer" || judge.thinkingRubric === true,
           verdict: v.verdict,
           unsafe: v.unsafe,
           score: v.score,
