@@ -87,10 +87,15 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     const table = await page.locator("#table1").innerText();
     assert.match(table, /Jailbreak robustness/);
     assert.match(table, /FigStep/);
-    assert.match(table, /[+−±]\d+\.\d\*?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]/, "a Δ with its interval");
+    assert.match(table, /[+−±]\d+\.\d\*?†?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]\s*\d+\.\d − \d+\.\d/, "a Δ with its interval and the paired rates it is the difference of");
+    assert.match(await page.locator("main").innerText(), /exact McNemar test after Holm's correction over the \d+ comparisons of this judge/);
+    assert.match(await page.locator("#missing-data").innerText(), /missing more than 5%|No cell of this judge is missing/);
     assert.equal(await page.locator("#overview-figure svg circle, #overview-figure svg [aria-label=dot] circle").count() >= 3, true, "a dot per reasoning model");
     await page.locator("#judge-calibration table").waitFor();
     assert.match(await page.locator("#judge-calibration").innerText(), /jailbreakbench/);
+    // Judge error as a sensitivity analysis: a corrected rate, or why there is none, per calibration set.
+    await page.locator("#judge-corrected table").waitFor();
+    assert.match(await page.locator("#judge-corrected").innerText(), /\d+\.\d \[\d+\.\d, \d+\.\d\]|not corrected/);
   },
   "/degradation": async (page) => {
     await page.locator("#degradation-figure svg").first().waitFor();
@@ -99,11 +104,15 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     await page.locator("#category-figure svg").first().waitFor();
   },
   "/thinking": async (page) => {
-    await page.locator("#thinking-vs-answer-figure svg").first().waitFor();
     await page.locator("#thinking-length-figure svg").first().waitFor();
     assert.match(await page.locator("#thinking-banner").innerText(), /Simulated data/);
-    assert.match(await page.locator("#thinking-vs-answer-figure").innerText(), /self-correction/);
+    assert.match(await page.locator("main").innerText(), /No human labels exist for thinking/);
+    // Thinking verdicts count only from a judge with a rubric written for thinking: the figure, or why there is none.
+    const figure = await page.locator("#thinking-vs-answer-figure").innerText();
+    if ((await page.locator("#thinking-vs-answer-figure svg").count()) > 0) assert.match(figure, /self-correction/);
+    else assert.match(figure, /rubric written for thinking/);
     assert.match(await page.locator("#thinking-length-figure").innerText(), /SIMULATED/);
+    assert.match(await page.locator("#thinking-length-table").innerText(), /Spearman's ρ/);
   },
   "/samples": async (page) => {
     await page.locator("#sample-detail article.sample-view").waitFor();
@@ -212,17 +221,21 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
 
     // The study's statistics run in the browser's DuckDB too, and agree with the published tables of
-    // one experiment (its rows of the input table, under the name the statistic reads).
-    for (const [table, input, experiment, keys, columns, least] of [
-      ["safety", "judgments", "demo", ["model_id", "benchmark_id", "judge_id", "target"], ["n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate", "n_unjudged"], 27],
-      ["degradation", "judgments", "demo", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "ci_low", "ci_high", "mcnemar_p"], 9],
-      ["capability", "scores", "finetune-demo", ["model_id", "benchmark_id"], ["n", "accuracy", "ci_low", "ci_high", "n_pairs", "delta", "delta_ci_low", "delta_ci_high", "mcnemar_p"], 10],
-      ["thinking_retention", "responses", "finetune-demo", ["model_id", "benchmark_id"], ["n", "n_thinking", "thinking_rate", "ci_low", "ci_high", "base_thinking_rate"], 30],
+    // one experiment (its rows of the input tables, under the names the statistic reads; the study's
+    // tables read study_items, recomputed first from the experiment's responses and judgments).
+    const sqlOf = async (name: string, inputs: readonly string[]) =>
+      inputs.reduce((sql, input) => sql.replace(new RegExp(`\\b${input}\\b`, "g"), `${input}_rows`), (await readFile(join(PROJECT_DIR, `src/stats/${name}.sql`), "utf8")).trim().replace(/;$/, ""));
+    for (const [table, inputs, experiment, keys, columns, least] of [
+      ["safety", ["responses", "judgments"], "demo", ["model_id", "benchmark_id", "judge_id", "target"], ["n_planned", "n_failed", "n_unjudged", "n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate"], 18],
+      ["degradation", ["responses", "judgments"], "demo", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_planned", "n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "b", "c", "ci_low", "ci_high", "p_value", "p_adjusted"], 9],
+      ["capability", ["scores", "responses"], "finetune-demo", ["model_id", "benchmark_id"], ["n_planned", "n", "accuracy", "ci_low", "ci_high", "n_pairs", "delta", "delta_ci_low", "delta_ci_high", "p_value", "p_adjusted"], 10],
+      ["thinking_retention", ["responses"], "finetune-demo", ["model_id", "benchmark_id"], ["n", "n_thinking", "thinking_rate", "ci_low", "ci_high", "base_thinking_rate"], 30],
     ] as const) {
-      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "").replace(new RegExp(`\\b${input}\\b`, "g"), "experiment_rows");
+      const items = table === "safety" || table === "degradation" ? `study_items AS (\n${await sqlOf("study_items", inputs)}\n),\n` : "";
+      const statistic = await sqlOf(table, inputs);
       await runQuery(
         page,
-        `WITH experiment_rows AS (SELECT * FROM ${input} WHERE experiment_id = '${experiment}'), recomputed AS (\n${statistic}\n),
+        `WITH ${inputs.map((input) => `${input}_rows AS (SELECT * FROM ${input} WHERE experiment_id = '${experiment}')`).join(", ")},\n${items}recomputed AS (\n${statistic}\n),
 published AS (SELECT * FROM ${table} WHERE experiment_id = '${experiment}')
 SELECT count(*) AS compared, count(*) FILTER (WHERE ${columns.map((c) => `abs(r.${c} - p.${c}) > 1e-9 OR (r.${c} IS NULL) <> (p.${c} IS NULL)`).join(" OR ")}) AS differing
 FROM recomputed AS r FULL JOIN published AS p ON ${keys.map((k) => `r.${k} IS NOT DISTINCT FROM p.${k}`).join(" AND ")}`,
