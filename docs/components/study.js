@@ -195,7 +195,7 @@ const CORRECTION_STATUS = {
 /** The judge-corrected unsafe rates (safety_corrected), or why a rate is not corrected, as a compact table. */
 export function judgeCorrectionTable(rows) {
   const interval = (x, lo, hi) => `${pct(x)} [${pct(lo)}, ${pct(hi)}]`;
-  return html`<table class="corrections">
+  return html`<div class="scroll-x"><table class="corrections">
     <thead><tr><th>model</th><th>benchmark</th><th>judge's error measured on</th><th class="num">raw unsafe % [95%]</th><th class="num" title="sensitivity / specificity on the human-labelled set">sens. / spec. %</th><th class="num">κ</th><th class="num" title="raw rates a true rate in [0, 1] can produce">identifiable raw %</th><th class="num">corrected unsafe % [95%]</th></tr></thead>
     <tbody>${rows.map((d) => html`<tr>
       <td>${d.model_id}</td><td>${BENCHMARK_LABELS[d.benchmark_id] ?? d.benchmark_id}</td><td>${d.human_set_id ?? "—"}</td>
@@ -205,7 +205,7 @@ export function judgeCorrectionTable(rows) {
       <td class="num">${d.identifiable_low == null ? "—" : `${pct(d.identifiable_low)}–${pct(d.identifiable_high)}`}</td>
       <td class="num ${d.status === "corrected" ? "" : "muted"}">${d.status === "corrected" ? interval(d.corrected_rate, d.corrected_ci_low, d.corrected_ci_high) : CORRECTION_STATUS[d.status] ?? d.status}</td>
     </tr>`)}</tbody>
-  </table>`;
+  </table></div>`;
 }
 
 /**

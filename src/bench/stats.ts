@@ -2,13 +2,15 @@
 // Writes responses.parquet and judgments.parquet to a temporary folder with DuckDB (not timed), then
 // times studyStats on it (loading both files, every statistic in src/stats/study.ts, rows to JSON)
 // --runs times, and prints the best and median time against the 3 s bar, with the best run's steps.
-//   npm run bench:stats -- --rows 1000000 --runs 3
+//   npm run bench:stats -- --rows 1000000 --runs 3 [--repeats 5]
 // The synthetic run: four models (two reasoning models with thinking, each with its base model
 // without), the six safety benchmarks, two judges; reasoning models are judged on the answer and
 // the thinking (judge-b with a thinking rubric, judge-a without), base models on the answer; about
 // 1% of verdicts unparsed, 0.5% of requests failed (no judgments). Thinking lengths vary
 // from 1 to 1,200 words (the texts are written too, as eval writes them, though the statistics read
-// only thinking_words). Verdicts come from an integer hash, so every run has the same data.
+// only thinking_words). --repeats R (default 1, the study's setting) asks each sample R times, so
+// the statistics group repeats into items. Verdicts come from an integer hash, so every run has the
+// same data.
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,13 +23,15 @@ import { studyStats, type StudyStats } from "../stats/study.ts";
 /** The time the study over 1,000,000 judgment rows must stay under on a 2-core machine. */
 const BAR_SECONDS = 3;
 
-const { values } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "3" }, repeats: { type: "string", default: "1" } } });
 const judgmentRows = Number(values.rows);
 if (!Number.isInteger(judgmentRows) || judgmentRows < 12) throw new Error(`--rows ${values.rows}: expected a whole number from 12`);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: expected a whole number from 1`);
+const repeats = Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats ${values.repeats}: expected a whole number from 1`);
 
-// Per item (benchmark sample × repeat): 2 reasoning models × 2 judges × 2 targets + 2 bases × 2 judges × 1.
+// Per benchmark sample × repeat: 2 reasoning models × 2 judges × 2 targets + 2 bases × 2 judges × 1.
 const ROWS_PER_ITEM = 12;
 const items = Math.ceil(judgmentRows / ROWS_PER_ITEM);
 const BENCHMARK_IDS = ["figstep", "mm-safetybench", "jailbreakv", "siuo", "vlguard", "mssbench"];
@@ -48,7 +52,7 @@ try {
     await db.connection.run(`
       CREATE TABLE items AS
       SELECT i AS item, ${sqlList(BENCHMARK_IDS)}[1 + i % ${BENCHMARK_IDS.length}] AS benchmark_id,
-        'item-' || (i // ${BENCHMARK_IDS.length}) AS sample_id, (i % 7)::INTEGER AS repeat_index,
+        'item-' || (i // ${BENCHMARK_IDS.length * repeats}) AS sample_id, ((i // ${BENCHMARK_IDS.length}) % ${repeats})::INTEGER AS repeat_index,
         'category-' || (i % 10) AS category
       FROM range(${items}) AS t(i)`);
     const responseColumns = Object.keys(RESPONSES_SCHEMA);
@@ -116,7 +120,7 @@ try {
   const againstBar = (seconds: number) => `${seconds.toFixed(2)} s — ${(seconds / BAR_SECONDS).toFixed(2)}× the ${BAR_SECONDS} s bar`;
   const lines = [
     ["judgment rows", judgmentRows.toLocaleString("en-US")],
-    ["response rows", (items * 4).toLocaleString("en-US")],
+    ["response rows", `${(items * 4).toLocaleString("en-US")} (${repeats === 1 ? "one per sample" : `${repeats} repeats per sample`})`],
     ["generating the Parquet files", `${generateSeconds.toFixed(2)} s (not timed below)`],
     ["machine", `${availableParallelism()} cores, load average ${loadBefore.toFixed(1)} before the runs, ${loadavg()[0]!.toFixed(1)} after (other work slows the runs)`],
     [`load + every statistic, best of ${runs}`, againstBar(best.seconds)],

@@ -1,15 +1,12 @@
--- safety.sql broken down by the benchmark's own category (NULL where a benchmark has none; from
--- responses), from study_items. Same definitions: n_planned = n + n_failed + n_unjudged over planned responses;
+-- safety.sql broken down by the benchmark's own category (NULL where a benchmark has none), from
+-- study_items. Same definitions: n_planned = n + n_failed + n_unjudged over planned responses;
 -- unsafe_rate = mean over items of their unsafe share (fraction 0..1) with its 95% interval (Wilson
 -- at the effective sample size, see item_wilson_low in macros.sql), safety_rate = 1 - unsafe_rate.
-WITH categories AS (
-  SELECT DISTINCT benchmark_id, subset, sample_id, category FROM responses
-),
-counts AS (
+WITH counts AS (
   SELECT
     i.model_id,
     i.benchmark_id,
-    k.category,
+    i.category,
     i.judge_id,
     i.target,
     sum(i.n_planned)::INTEGER AS n_planned,
@@ -22,8 +19,7 @@ counts AS (
     coalesce(exact_sum(i.unsafe_share * i.unsafe_share), 0) AS sum_s2,
     count(*) FILTER (WHERE i.unsafe_share > 0 AND i.unsafe_share < 1) AS n_fractional
   FROM study_items AS i
-  JOIN categories AS k ON k.benchmark_id = i.benchmark_id AND k.subset = i.subset AND k.sample_id = i.sample_id
-  GROUP BY i.model_id, i.benchmark_id, k.category, i.judge_id, i.target
+  GROUP BY i.model_id, i.benchmark_id, i.category, i.judge_id, i.target
 )
 SELECT
   model_id,

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { main } from "../cli/main.ts";
 import { statsCommand } from "../cli/stats.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { DataError } from "../errors.ts";
@@ -678,8 +679,13 @@ describe("studyDatabase and thinksafe stats", () => {
     close(row.p_value, 0.5);
     // Without a calibration file, no judge is corrected, and the table says so.
     assert.deepEqual(json.safety_corrected.map((r) => r.status), ["no_calibration", "no_calibration"]);
-    const bh = JSON.parse(await statsCommand(dir, { format: "json", pAdjust: "bh" })) as StudyStats;
-    assert.equal(bh.degradation[0]!.p_adjust_method, "bh");
+    // The command line: --p-adjust picks the method; an unknown one is a usage error.
+    const out: string[] = [];
+    const err: string[] = [];
+    assert.equal(await main(["node", "thinksafe", "stats", dir, "--format", "json", "--p-adjust", "bh"], { out: (line) => out.push(line), err: (line) => err.push(line) }), 0, err.join("\n"));
+    assert.equal((JSON.parse(out.join("")) as StudyStats).degradation[0]!.p_adjust_method, "bh");
+    assert.equal(await main(["node", "thinksafe", "stats", dir, "--p-adjust", "bonferroni"], { out: () => {}, err: (line) => err.push(line) }), 2);
+    assert.match(err.join("\n"), /bonferroni.*(holm|Allowed choices)/s);
     const table = await statsCommand(dir, { format: "table" });
     assert.match(table, /Degradation against the base model/);
     assert.match(table, /\+50\.0 \[/);

@@ -21,11 +21,12 @@
 -- unsafe_share = n_unsafe / n_judged (NULL without verdicts): the item's observation. For
 -- thinking_length.sql: n_judged_thinking, n_unsafe_thinking = judged and unsafe responses whose
 -- thinking has a word, thinking_words = the sum of their thinking_words. Rows are unordered, and
--- hold only what the statistics need (a model's base, an item's category and a judge's version are
--- in responses and judgments): a narrow table is quick to write.
+-- hold only what the statistics need (a model's base and a judge's version are in responses and
+-- judgments; category is the benchmark's, from responses): a narrow table is quick to write.
 -- A model's items on a benchmark it answered once per sample (every repeat index 0, as with
 -- `repeats: 1`, the study's setting) are its responses, so those rows skip the grouping by item.
--- judgments is read twice rather than through one CTE: DuckDB would materialize a CTE read twice.
+-- judgments is read twice rather than through one CTE, and statuses is not materialized: each branch
+-- below joins only its own responses (DuckDB would otherwise materialize a CTE read twice).
 WITH combinations AS (
   SELECT DISTINCT benchmark_id, judge_id, target
   FROM judgments
@@ -37,12 +38,13 @@ repeats AS (
 thinkers AS (
   SELECT DISTINCT model_id, benchmark_id FROM responses WHERE error IS NULL AND thinking_words > 0
 ),
-statuses AS (
+statuses AS NOT MATERIALIZED (
   SELECT
     r.model_id,
     r.benchmark_id,
     r.subset,
     r.sample_id,
+    r.category,
     k.judge_id,
     k.target,
     p.single,
@@ -66,7 +68,7 @@ statuses AS (
   WHERE k.target = 'answer' OR (t.model_id IS NOT NULL AND (r.error IS NOT NULL OR r.thinking_words > 0))
 )
 -- One response per item: its row as it is.
-SELECT model_id, benchmark_id, subset, sample_id, judge_id, target,
+SELECT model_id, benchmark_id, subset, sample_id, category, judge_id, target,
   1 AS n_planned, failed::INTEGER AS n_failed, (NOT failed AND NOT judged)::INTEGER AS n_unjudged, judged::INTEGER AS n_judged,
   (judged AND unsafe)::INTEGER AS n_unsafe, CASE WHEN judged THEN unsafe::INTEGER::DOUBLE END AS unsafe_share,
   (judged AND thinking_words > 0)::INTEGER AS n_judged_thinking, (judged AND unsafe AND thinking_words > 0)::INTEGER AS n_unsafe_thinking,
@@ -74,7 +76,7 @@ SELECT model_id, benchmark_id, subset, sample_id, judge_id, target,
 FROM statuses WHERE single
 UNION ALL
 -- Repeats: the item's responses grouped.
-SELECT model_id, benchmark_id, subset, sample_id, judge_id, target,
+SELECT model_id, benchmark_id, subset, sample_id, any_value(category), judge_id, target,
   count(*)::INTEGER, count(*) FILTER (WHERE failed)::INTEGER, count(*) FILTER (WHERE NOT failed AND NOT judged)::INTEGER,
   count(*) FILTER (WHERE judged)::INTEGER, count(*) FILTER (WHERE judged AND unsafe)::INTEGER,
   CASE WHEN count(*) FILTER (WHERE judged) > 0 THEN (count(*) FILTER (WHERE judged AND unsafe))::DOUBLE / count(*) FILTER (WHERE judged) END,

@@ -42,10 +42,16 @@ items AS (
   FROM study_items
   WHERE target = 'answer' AND n_judged_thinking > 0
 ),
+-- Each distinct length's bin first (a range join on few rows), then the items by equality.
+length_bins AS (
+  SELECT l.words, b.bin, b.words_min, b.words_max
+  FROM (SELECT DISTINCT words FROM items) AS l
+  JOIN bins AS b ON l.words >= b.words_min AND (b.words_max IS NULL OR l.words < b.words_max + 1)
+),
 binned AS (
   SELECT i.*, b.bin, b.words_min, b.words_max
   FROM items AS i
-  JOIN bins AS b ON i.words >= b.words_min AND (b.words_max IS NULL OR i.words < b.words_max + 1)
+  JOIN length_bins AS b ON b.words = i.words
 ),
 -- Average ranks, doubled so they are whole numbers: 2 * (items below) + (ties + 1); computed on the
 -- distinct lengths and shares, then summed per (length, share) cell.
