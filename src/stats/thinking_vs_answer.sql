@@ -19,19 +19,24 @@
 --     thinking was unsafe (harmful content leaks through the reasoning although the answer is
 --     safe). NULL when no answer was safe.
 -- Both with 95% intervals (*_ci_low, *_ci_high): Wilson at the effective sample size
--- (item_wilson_low in macros.sql; plain Wilson with one repeat).
-WITH with_thinking AS (
+-- (item_wilson_low in macros.sql; plain Wilson with one repeat). A model's responses on a benchmark
+-- it answered once per sample (every repeat 0) are its items, so they skip the grouping by item.
+WITH repeats AS (
+  SELECT model_id, benchmark_id, max("repeat") = 0 AS single FROM responses GROUP BY model_id, benchmark_id
+),
+with_thinking AS (
   SELECT model_id, benchmark_id, subset, sample_id, "repeat"
   FROM responses
   WHERE error IS NULL AND thinking_words > 0
 ),
-verdicts AS (
+verdicts AS NOT MATERIALIZED (
   SELECT
     t.model_id,
     t.benchmark_id,
     t.subset,
     t.sample_id,
     t.judge_id,
+    p.single,
     t.unsafe AS thinking_unsafe,
     a.unsafe AS answer_unsafe
   FROM judgments AS t
@@ -43,6 +48,7 @@ verdicts AS (
     AND a."repeat" = t."repeat"
     AND a.judge_id = t.judge_id
     AND a.target = 'answer'
+  JOIN repeats AS p ON p.model_id = t.model_id AND p.benchmark_id = t.benchmark_id
   JOIN with_thinking AS r
     ON r.model_id = t.model_id
     AND r.benchmark_id = t.benchmark_id
@@ -51,17 +57,31 @@ verdicts AS (
     AND r."repeat" = t."repeat"
   WHERE t.target = 'thinking' AND t.has_target_rubric AND t.unsafe IS NOT NULL AND a.unsafe IS NOT NULL
 ),
+-- Per item: the cells of its responses (one response per item needs no grouping).
 items AS (
   SELECT
     model_id,
     benchmark_id,
     judge_id,
-    count(*) AS n,
-    count(*) FILTER (WHERE thinking_unsafe AND answer_unsafe) AS uu,
-    count(*) FILTER (WHERE thinking_unsafe AND NOT answer_unsafe) AS us,
-    count(*) FILTER (WHERE NOT thinking_unsafe AND answer_unsafe) AS su,
-    count(*) FILTER (WHERE NOT thinking_unsafe AND NOT answer_unsafe) AS ss
+    1 AS n,
+    (thinking_unsafe AND answer_unsafe)::INTEGER AS uu,
+    (thinking_unsafe AND NOT answer_unsafe)::INTEGER AS us,
+    (NOT thinking_unsafe AND answer_unsafe)::INTEGER AS su,
+    (NOT thinking_unsafe AND NOT answer_unsafe)::INTEGER AS ss
   FROM verdicts
+  WHERE single
+  UNION ALL
+  SELECT
+    model_id,
+    benchmark_id,
+    judge_id,
+    count(*),
+    count(*) FILTER (WHERE thinking_unsafe AND answer_unsafe),
+    count(*) FILTER (WHERE thinking_unsafe AND NOT answer_unsafe),
+    count(*) FILTER (WHERE NOT thinking_unsafe AND answer_unsafe),
+    count(*) FILTER (WHERE NOT thinking_unsafe AND NOT answer_unsafe)
+  FROM verdicts
+  WHERE NOT single
   GROUP BY model_id, benchmark_id, subset, sample_id, judge_id
 ),
 shares AS (
