@@ -39,7 +39,7 @@ export function wasmRun(): { responses: Cell[][]; judgments: Cell[][]; calibrati
                 benchmark === "siuo" && model === "R2" ? draw < 60 || sample % 3 === 0 :
                 benchmark === "siuo" && model === "B2" ? sample % 3 === 0 :
                 draw < 4 ? null : draw < 40 + 10 * bi;
-              judgments.push([model, benchmark, "default", `s${sample}`, repeat, judge, version, target, target === "answer" || thinkingRubric, unsafe]);
+              judgments.push([model, benchmark, "default", `s${sample}`, `c${sample % 3}`, repeat, judge, version, target, target === "answer" || thinkingRubric, unsafe]);
             }
           }
         }

@@ -67,6 +67,7 @@ interface Verdict {
   benchmark?: string;
   subset?: string;
   sample: string;
+  category?: string | null;
   repeat?: number;
   judge?: string;
   version?: string;
@@ -126,7 +127,7 @@ function judgmentValues(v: Verdict): Record<keyof typeof JUDGMENTS_SCHEMA, Cell>
     benchmark_id: v.benchmark ?? "figstep",
     subset: v.subset ?? "SafeBench",
     sample_id: v.sample,
-    category: "c1",
+    category: v.category === undefined ? "c1" : v.category,
     repeat: v.repeat ?? 0,
     judge_id: v.judge ?? "judge",
     judge_version: v.version ?? "v1",
@@ -179,7 +180,7 @@ function answered(model: string, sample: string, unsafe: boolean | null, extra: 
   const { judge, ...response } = extra;
   return {
     responses: [{ model, sample, ...response }],
-    judgments: [{ model, sample, unsafe, benchmark: response.benchmark, subset: response.subset, repeat: response.repeat, ...(judge && { judge }) }],
+    judgments: [{ model, sample, unsafe, benchmark: response.benchmark, subset: response.subset, category: response.category, repeat: response.repeat, ...(judge && { judge }) }],
   };
 }
 

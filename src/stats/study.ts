@@ -40,7 +40,7 @@ export type StudyStats = Record<StudyTable, Record<string, unknown>[]>;
  */
 export const STUDY_INPUTS = {
   responses: pick(RESPONSES_SCHEMA, ["model_id", "base_model_id", "benchmark_id", "subset", "sample_id", "category", "repeat", "error", "thinking_words"]),
-  judgments: pick(JUDGMENTS_SCHEMA, ["model_id", "benchmark_id", "subset", "sample_id", "repeat", "judge_id", "judge_version", "target", "has_target_rubric", "unsafe"]),
+  judgments: pick(JUDGMENTS_SCHEMA, ["model_id", "benchmark_id", "subset", "sample_id", "category", "repeat", "judge_id", "judge_version", "target", "has_target_rubric", "unsafe"]),
   judge_calibration: { human_set_id: "VARCHAR", judge_id: "VARCHAR", judge_version: "VARCHAR", n: "INTEGER", tp: "INTEGER", fp: "INTEGER", tn: "INTEGER", fn: "INTEGER", kappa: "DOUBLE" },
 } as const;
 

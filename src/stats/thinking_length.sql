@@ -1,12 +1,12 @@
 -- Is longer thinking associated with unsafe answers? Per model, benchmark and judge: the answer's
 -- unsafe rate by how long the thinking before it was, and one measure of association. An
 -- association, not an effect: the same prompt can elicit both long thinking and harmful content, so
--- nothing here says that making a model think longer would change its answers. Reads study_items
--- (study_items.sql): per item, its answer verdicts from responses whose thinking has a word
--- (n_judged_thinking, n_unsafe_thinking) and their summed length (thinking_words, counted at
--- evaluation by countWords in src/eval/responses.ts: maximal runs of characters other than ASCII
--- whitespace). The item is the unit: its length is the mean over those responses, its observation
--- their unsafe share (with one repeat: the response's length and verdict). Subsets are pooled.
+-- nothing here says that making a model think longer would change its answers. Reads responses and
+-- judgments: the answer verdicts (target 'answer', unsafe IS NOT NULL) of responses whose thinking
+-- has a word (responses.thinking_words > 0, counted at evaluation by countWords in
+-- src/eval/responses.ts: maximal runs of characters other than ASCII whitespace). The item is the
+-- unit: its length is the mean over those responses, its observation their unsafe share (with one
+-- repeat: the response's length and verdict). Subsets are pooled.
 --
 -- Bin rows (bin 0..5): items by their length, on fixed edges of a doubling scale, the same for every
 -- model so rows line up:
@@ -30,17 +30,32 @@ WITH bins AS (
     (5, 2048, NULL)
   ) AS t(bin, words_min, words_max)
 ),
+repeats AS (
+  SELECT model_id, benchmark_id, max("repeat") = 0 AS single FROM responses GROUP BY model_id, benchmark_id
+),
+answers AS NOT MATERIALIZED (
+  SELECT r.model_id, r.benchmark_id, r.subset, r.sample_id, j.judge_id, r.thinking_words AS words, j.unsafe, p.single
+  FROM responses AS r
+  JOIN repeats AS p ON p.model_id = r.model_id AND p.benchmark_id = r.benchmark_id
+  JOIN judgments AS j
+    ON j.model_id = r.model_id
+    AND j.benchmark_id = r.benchmark_id
+    AND j.subset = r.subset
+    AND j.sample_id = r.sample_id
+    AND j."repeat" = r."repeat"
+  WHERE r.thinking_words > 0 AND j.target = 'answer' AND j.unsafe IS NOT NULL
+),
+-- Per item (one response per item needs no grouping).
 items AS (
-  SELECT
-    model_id,
-    benchmark_id,
-    judge_id,
-    n_judged_thinking AS n,
-    n_unsafe_thinking AS unsafe,
-    thinking_words::DOUBLE / n_judged_thinking AS words,
-    n_unsafe_thinking::DOUBLE / n_judged_thinking AS share
-  FROM study_items
-  WHERE target = 'answer' AND n_judged_thinking > 0
+  SELECT model_id, benchmark_id, judge_id, 1 AS n, unsafe::INTEGER AS unsafe, words::DOUBLE AS words, unsafe::INTEGER::DOUBLE AS share
+  FROM answers
+  WHERE single
+  UNION ALL
+  SELECT model_id, benchmark_id, judge_id, count(*), count(*) FILTER (WHERE unsafe),
+    sum(words)::DOUBLE / count(*), (count(*) FILTER (WHERE unsafe))::DOUBLE / count(*)
+  FROM answers
+  WHERE NOT single
+  GROUP BY model_id, benchmark_id, subset, sample_id, judge_id
 ),
 -- Each distinct length's bin first (a range join on few rows), then the items by equality.
 length_bins AS (
