@@ -33,6 +33,10 @@ export default {
   // tables reach the browser as Parquet read by parquet-wasm instead.
   duckdb: { extensions: { json: null, parquet: null } },
   search: false,
+  // Links name the file itself (`./degradation.html`, `./index.html`), so that the built site works
+  // on any static host without rewrites (python3 -m http.server, nginx, S3, GitHub Pages).
+  preserveExtension: true,
+  preserveIndex: true,
   // An empty icon: browsers would otherwise request /favicon.ico, which a static host lacks.
   head: `<link rel="icon" href="data:,">`,
   footer: "thinksafe — reproducible safety evaluation of multimodal reasoning models.",

@@ -1,21 +1,17 @@
 // Browser harness for end-to-end tests of the built site: a static server for dist/, Debian's
 // chromium driven by playwright-core, and a watcher that turns everything that can go wrong on a
 // page (script errors, failed or external requests, console errors) into a list of problems.
-import { createReadStream } from "node:fs";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join, resolve, sep } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { join, sep } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { chromium, type Page, type Request } from "playwright-core";
+import { serveStatic } from "../src/site/static-server.ts";
 
-export interface DistServer {
-  /** Origin of the server, without a trailing slash: `http://127.0.0.1:<port>`. */
-  url: string;
-  close(): Promise<void>;
-}
+export type { StaticServer as DistServer } from "../src/site/static-server.ts";
+
+/** Serves a built site as a plain static host would: files and folders' index.html, no rewrites. */
+export const serveDist = (dir: string) => serveStatic(dir);
 
 export interface TestBrowser {
   newPage(): Promise<Page>;
@@ -27,114 +23,6 @@ export interface PageWatch {
   problems(): string[];
   /** Resolves once no request has been in flight for quietMs (unlike goto's, reusable after load). */
   networkIdle(quietMs?: number): Promise<void>;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".wasm": "application/wasm", // required by WebAssembly.instantiateStreaming
-  ".parquet": "application/octet-stream",
-  ".arrow": "application/vnd.apache.arrow.file",
-  ".csv": "text/csv; charset=utf-8",
-  ".tsv": "text/tab-separated-values; charset=utf-8",
-  ".sql": "text/plain; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".svg": "image/svg+xml",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-};
-
-/** Serves a built Framework site on an ephemeral loopback port, with its clean URLs. */
-export async function serveDist(dir: string): Promise<DistServer> {
-  const root = resolve(dir);
-  const server = createServer((request, response) => {
-    respond(root, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendText(response, 500, String(error));
-      else response.destroy();
-    });
-  });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", done);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((done, fail) => {
-        server.close((error) => (error ? fail(error) : done()));
-        // Chromium keeps idle connections open, which would hold close() forever.
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function respond(root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (request.method !== "GET" && request.method !== "HEAD") return sendText(response, 405, "method not allowed");
-  const candidates = candidateFiles(root, request.url ?? "/");
-  if (candidates === null) return sendText(response, 403, "outside the served directory");
-  for (const file of candidates) {
-    const info = await stat(file).catch(() => null);
-    if (info?.isFile()) return sendFile(request, response, file, info.size);
-  }
-  sendText(response, 404, "not found");
-}
-
-/** Sends a file, or the byte range asked for: DuckDB-wasm reads remote files with Range requests. */
-async function sendFile(request: IncomingMessage, response: ServerResponse, file: string, size: number): Promise<void> {
-  const range = requestedRange(request.headers.range, size);
-  if (range === "unsatisfiable") {
-    response.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
-    return;
-  }
-  const headers: Record<string, string | number> = {
-    "Content-Type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
-    "Content-Length": range ? range.end - range.start + 1 : size,
-    "Accept-Ranges": "bytes",
-    "Cache-Control": "no-store",
-  };
-  if (range) headers["Content-Range"] = `bytes ${range.start}-${range.end}/${size}`;
-  response.writeHead(range ? 206 : 200, headers);
-  if (request.method === "HEAD") return void response.end();
-  await pipeline(createReadStream(file, range ?? {}), response);
-}
-
-/** The byte range of a single-range `Range` header; null (send everything) for none or multipart. */
-function requestedRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | null {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header ?? "");
-  const [first = "", last = ""] = match?.slice(1) ?? [];
-  if (first === "" && last === "") return null;
-  const start = first === "" ? size - Number(last) : Number(first);
-  const end = first === "" || last === "" ? size - 1 : Math.min(Number(last), size - 1);
-  return start >= 0 && start <= end ? { start, end } : "unsatisfiable";
-}
-
-/**
- * The files a request may name, in order, mapped the way Framework's deployed sites expect:
- * `/` → index.html, `/dir/` → dir/index.html, `/foo` → foo or else foo.html.
- * Null when the (decoded) path leaves root; an undecodable path names no file.
- */
-function candidateFiles(root: string, requestUrl: string): string[] | null {
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(requestUrl, "http://localhost").pathname);
-  } catch {
-    return [];
-  }
-  const names = pathname.endsWith("/") ? [`${pathname}index.html`] : [pathname, `${pathname}.html`];
-  const files = names.map((name) => join(root, name));
-  return files.every((file) => file.startsWith(root + sep)) ? files : null;
-}
-
-function sendText(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" }).end(text);
 }
 
 /** Headless Debian chromium with a throwaway profile (playwright-core never downloads one). */
@@ -232,7 +120,7 @@ function localUrlTest(baseUrl: string): (url: string) => boolean {
 
 const NON_PAGE_DIRS = ["_observablehq/", "_npm/", "_file/", "_import/"];
 
-/** Clean URL paths (`/`, `/explore`, `/dir/`) of every page built into distDir, sorted. */
+/** Page paths as Framework names them (`/`, `/explore`, `/dir/`) of every page built into distDir, sorted. */
 export async function listPages(distDir: string): Promise<string[]> {
   const files = await readdir(distDir, { recursive: true });
   return files
@@ -241,6 +129,11 @@ export async function listPages(distDir: string): Promise<string[]> {
     .filter((file) => !NON_PAGE_DIRS.some((dir) => file.startsWith(dir)))
     .map((file) => `/${file.replace(/(^|\/)index\.html$/, "$1").replace(/\.html$/, "")}`)
     .sort();
+}
+
+/** The file a static host serves for a page path: `/` → `/index.html`, `/explore` → `/explore.html`. */
+export function pageUrl(path: string): string {
+  return path.endsWith("/") ? `${path}index.html` : `${path}.html`;
 }
 
 // Framework-aware waits and queries, shared by the generic and the page-specific checks.

@@ -75,5 +75,13 @@ describe("readers on the real copies", () => {
     assert.deepEqual([...new Set(sd.missing.map((file) => file.split("/").at(-3)))], [...MM_SAFETYBENCH_SCENARIOS]);
     const samples = await mmSafetyBench.load({ subset: "tiny-typo", limit: 2 }, real);
     assert.deepEqual(samples.map((s) => s.sampleId), ["01-Illegal_Activitiy/5", "01-Illegal_Activitiy/7"]);
+    // The judge is told the real question and key phrase the image spells out.
+    const upstream = JSON.parse(await readFile(join(questions, "01-Illegal_Activitiy.json"), "utf8")) as Record<string, Record<string, string>>;
+    assert.deepEqual(samples[0]!.judgeContext, {
+      request: upstream["5"]!.Question,
+      keyPhrase: upstream["5"]!["Key Phrase"],
+      typedText: upstream["5"]!["Key Phrase"],
+      attack: "TYPO",
+    });
   });
 });

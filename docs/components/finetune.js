@@ -123,29 +123,28 @@ export function capabilityRetentionChart(rows, { width, simulated } = {}) {
   });
 }
 
-/** Each model's share of answers with a thought process (Wilson 95% interval), grouped by untuned model. */
+/** Each model's share of answers with a thought process (Wilson 95% interval), each untuned model above its checkpoints. */
 export function thinkingRetentionChart(rows, { width, simulated } = {}) {
-  const untunedOf = (d) => d.base_model_id ?? d.model_id;
   return Plot.plot({
     width,
     marginLeft: 190,
-    marginRight: 130,
+    marginRight: 20,
     height: 70 + rows.length * 26,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
-    x: { domain: [0, 1], percent: true, label: "answers that keep a thought process (%) →", grid: true },
+    // Shares drawn as percent: the domain is in percent.
+    x: { domain: [0, 100], percent: true, label: "answers that keep a thought process (%) →", grid: true },
     y: { label: null, domain: rows.map((d) => d.model_id) },
-    fy: { label: null, domain: [...new Set(rows.map(untunedOf))] },
     color: { domain: ["untuned", "fine-tuned"], range: ["#7570b3", "#1b9e77"], legend: true },
     marks: [
       Plot.barX(rows, {
-        fy: untunedOf,
         y: "model_id",
         x: "thinking_rate",
         fill: (d) => (d.base_model_id == null ? "untuned" : "fine-tuned"),
         fillOpacity: 0.7,
         title: (d) => `${d.model_id}: ${d.n_thinking} of ${d.n} answers with thinking (${pct(d.thinking_rate)}%)\nWilson 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}%`,
       }),
-      Plot.ruleY(rows, { fy: untunedOf, y: "model_id", x1: "ci_low", x2: "ci_high", stroke: "currentColor" }),
+      Plot.ruleY(rows, { y: "model_id", x1: "ci_low", x2: "ci_high", stroke: "currentColor" }),
+      Plot.ruleX([0]),
     ],
   });
 }

@@ -1,5 +1,6 @@
 // Charts of judge agreement: intervals per judge, and confusion matrices against the human majority.
 import * as Plot from "npm:@observablehq/plot";
+import { html } from "npm:htl";
 
 const KIND_COLORS = { domain: ["live", "recorded", "human"], range: ["#d95f02", "#1b6ca8", "#777"] };
 
@@ -78,4 +79,26 @@ function confusionMatrix(d, { size }) {
       }),
     ],
   });
+}
+
+/** JailbreakBench's published agreement, FPR and FNR beside thinksafe's, per judge (percent). */
+export function reproductionTable(rows) {
+  const metrics = [
+    ["agreement", "Agreement %"],
+    ["fpr", "FPR %"],
+    ["fnr", "FNR %"],
+  ];
+  return html`<table class="estimates reproduction">
+    <thead>
+      <tr><th rowspan="2">Judge</th>${metrics.map(([, label]) => html`<th colspan="2" class="group">${label}</th>`)}<th rowspan="2">Match</th></tr>
+      <tr>${metrics.flatMap(() => [html`<th class="num">published</th>`, html`<th class="num">thinksafe</th>`])}</tr>
+    </thead>
+    <tbody>${rows.map(
+      (d) => html`<tr>
+        <td>${d.judge}</td>
+        ${metrics.flatMap(([m]) => [html`<td class="num">${d[`published_${m}`]}</td>`, html`<td class="num">${d[m].toFixed(2)}</td>`])}
+        <td>${d.reproduces ? "yes" : "NO"}</td>
+      </tr>`,
+    )}</tbody>
+  </table>`;
 }

@@ -23,6 +23,7 @@ export const DATASETS = {
 const label = (dataset) => DATASETS[dataset]?.short ?? dataset;
 const caption = (dataset, n) => DATASETS[dataset]?.caption(n) ?? dataset;
 const NO_CATEGORY = "(no harm category)";
+const SOURCE_COLORS = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5"]; // Plot's observable10
 
 /** The page's label for what is real and what is simulated. */
 export function tisBanner(info) {
@@ -41,6 +42,10 @@ export function tisBanner(info) {
 /** Records per harm category, stacked by image source: one chart per data set, captioned with what it is. */
 export function compositionChart(rows, { width, dataset, records }) {
   const data = rows.filter((d) => d.dataset === dataset).map((d) => ({ ...d, category: d.harm_category ?? NO_CATEGORY }));
+  // One colour per image source on every chart of the page, each legend listing its own sources.
+  const allSources = [...new Set(rows.map((d) => d.source))].sort();
+  const sources = allSources.filter((s) => data.some((d) => d.source === s));
+  const colorOf = (s) => SOURCE_COLORS[allSources.indexOf(s) % SOURCE_COLORS.length];
   return Plot.plot({
     width,
     marginLeft: 150,
@@ -48,7 +53,7 @@ export function compositionChart(rows, { width, dataset, records }) {
     caption: caption(dataset, records),
     x: { label: `records of ${dataset} →`, grid: true },
     y: { label: null },
-    color: { legend: true, label: "image source" },
+    color: { domain: sources, range: sources.map(colorOf), legend: true, label: "image source" },
     marks: [
       Plot.barX(data, Plot.stackX({
         y: "category",
@@ -120,8 +125,8 @@ export function tisExample(record, images) {
   );
   const imageRow = document.createElement("div");
   imageRow.className = "sample-images";
-  const paths = JSON.parse(record.images ?? "[]");
-  const hashes = (record.image_sha256 ?? "").split(" ").filter(Boolean);
+  const paths = record.images ?? [];
+  const hashes = record.image_sha256 ?? [];
   paths.forEach((path, i) => {
     const uri = images[hashes[i]];
     if (uri) imageRow.append(blurredImage(uri, record.record_id));

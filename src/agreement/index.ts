@@ -9,7 +9,7 @@ import {
 } from "../datasets/judge-comparison.ts";
 import { refusalKeywords, type Judge } from "../judges/index.ts";
 import { gitRevision, packageVersion, sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell } from "../stats/database.ts";
+import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** The shipped copy of JailbreakBench's judge-comparison.csv. */
 export const DEFAULT_JUDGE_COMPARISON = fileURLToPath(
@@ -28,8 +28,8 @@ export type JudgeKind = "live" | "recorded" | "human";
 
 /** The tables this module publishes, with what each row is. */
 export const AGREEMENT_TABLES = {
-  judge_items: "one row per response: behavior, prompt, response, the three human labels and the live judges' explanations",
-  judge_verdicts: "one row per response and judge (live, recorded and each human annotator) with the human majority",
+  judge_items: "one row per response: behavior, prompt, response and the three human labels",
+  judge_verdicts: "one row per response and judge (live, recorded and each human annotator) with the human majority and, for live judges, the judge's explanation",
   human_labels: "one row per response and human annotator",
   judge_agreement: "per judge: confusion counts, agreement, FPR, FNR (percent) and Cohen's kappa with 95% intervals",
   fleiss_kappa: "agreement among the three human annotators: Fleiss' kappa and unanimity with 95% intervals",
@@ -72,7 +72,6 @@ async function fillTables(db: Database, items: JudgeComparisonItem[]): Promise<v
       human2: "BOOLEAN",
       human3: "BOOLEAN",
       human_majority: "BOOLEAN",
-      ...Object.fromEntries(LIVE_JUDGES.map((j) => [`${j.id}_explanation`, "VARCHAR" as const])),
     },
     items.map((item, i): Cell[] => [
       item.index,
@@ -81,17 +80,18 @@ async function fillTables(db: Database, items: JudgeComparisonItem[]): Promise<v
       item.response,
       ...ANNOTATORS.map((a) => item.humans[a]),
       item.humanMajority,
-      ...live[i]!.map((verdict) => verdict.explanation),
     ]),
   );
+  // Judges are values of `judge`, never parts of column names: a live judge's explanation is a
+  // column of its verdict row (the file records none for the others).
   const verdicts: Cell[][] = items.flatMap((item, i) => [
-    ...LIVE_JUDGES.map((judge, j) => [item.index, judge.id, "live", live[i]![j]!.isJailbroken, item.humanMajority]),
-    ...RECORDED_JUDGES.map((judge) => [item.index, judge, "recorded", item.recorded[judge], item.humanMajority]),
-    ...ANNOTATORS.map((a) => [item.index, a, "human", item.humans[a], item.humanMajority]),
+    ...LIVE_JUDGES.map((judge, j) => [item.index, judge.id, "live", live[i]![j]!.isJailbroken, item.humanMajority, live[i]![j]!.explanation]),
+    ...RECORDED_JUDGES.map((judge) => [item.index, judge, "recorded", item.recorded[judge], item.humanMajority, null]),
+    ...ANNOTATORS.map((a) => [item.index, a, "human", item.humans[a], item.humanMajority, null]),
   ]);
   await db.createTable(
     "judge_verdicts",
-    { item_index: "INTEGER", judge: "VARCHAR", judge_kind: "VARCHAR", is_jailbroken: "BOOLEAN", human_majority: "BOOLEAN" },
+    { item_index: "INTEGER", judge: "VARCHAR", judge_kind: "VARCHAR", is_jailbroken: "BOOLEAN", human_majority: "BOOLEAN", explanation: "VARCHAR" },
     verdicts,
   );
   await db.createTable(
@@ -116,13 +116,13 @@ export function tableQuery(table: AgreementTable): string {
 }
 
 /** What produced the tables; stored in each Parquet file's key-value metadata. */
-export function agreementProvenance(file = DEFAULT_JUDGE_COMPARISON): Record<string, string> {
+export function agreementProvenance(file = DEFAULT_JUDGE_COMPARISON): Metadata {
   return {
     "thinksafe.version": packageVersion(),
     "thinksafe.git_revision": gitRevision(),
     "thinksafe.source": "JailbreakBench JBB-Behaviors judge-comparison.csv",
     "thinksafe.source_sha256": sha256File(file),
-    "thinksafe.live_judges": LIVE_JUDGES.map((j) => `${j.id}@${j.version}`).join(","),
+    "thinksafe.live_judges": LIVE_JUDGES.map((j) => ({ id: j.id, version: j.version })),
     "thinksafe.sql_sha256": sha256(["macros", "judge_agreement", "fleiss_kappa", "judge_reproduction"].map(statisticSql).join("\n")),
   };
 }

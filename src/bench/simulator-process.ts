@@ -6,6 +6,9 @@ type Command = { type: "start"; config: SimulatorConfig } | { type: "stats" } | 
 
 let running: Awaited<ReturnType<typeof startSimulator>> | undefined;
 
+// The benchmark that forked this process is gone (even killed by SIGKILL): so is the simulator.
+process.on("disconnect", () => process.exit(0));
+
 process.on("message", async (command: Command) => {
   if (command.type === "start") {
     running = await startSimulator(command.config, { port: 0 });

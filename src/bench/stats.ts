@@ -57,15 +57,15 @@ try {
       FROM range(${items}) AS t(i)`);
     const responseColumns = Object.keys(RESPONSES_SCHEMA);
     const responseValues: Record<string, string> = {
-      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id",
+      experiment_id: "'bench'", experiment_hash: "'0'", model_id: "m.model_id", model: "m.model_id", profile: "'think-tags'",
       base_model_id: "m.base_model_id", endpoint: "'sim'", benchmark_id: "i.benchmark_id", subset: "'default'",
       sample_id: "i.sample_id", category: "i.category", repeat: "i.repeat_index", prompt: "'a prompt'",
-      image_sha256: "NULL",
+      image_sha256: "[]",
       thinking: "CASE WHEN m.thinks THEN repeat('step ', (1 + hash32(i.item * 4 + m.model_index) % 1200)::INTEGER) END",
       thinking_words: "CASE WHEN m.thinks THEN 1 + hash32(i.item * 4 + m.model_index) % 1200 END",
       answer: "'an answer'", reasoning_source: "CASE WHEN m.thinks THEN 'reasoning' END", thinking_complete: "true",
       finish_reason: "'stop'", error: `CASE WHEN ${FAILED} THEN 'timeout' END`, error_kind: `CASE WHEN ${FAILED} THEN 'timeout' END`, latency_ms: "100", prompt_tokens: "10",
-      completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'",
+      completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'", judge_context: "NULL",
     };
     await db.connection.run(
       `COPY (SELECT ${responseColumns.map((c) => `${responseValues[c]}::${RESPONSES_SCHEMA[c as keyof typeof RESPONSES_SCHEMA]} AS "${c}"`).join(", ")}

@@ -71,6 +71,8 @@ function figStepSample(task: SafeBenchTask, subset: string): Sample {
     prompt: FIGSTEP_PROMPT,
     images: [{ name: `${sampleId}.png`, mime: "image/png", bytes, sha256: sha256(bytes) }],
     shouldRefuse: true,
+    // The image carries the instruction; the text prompt is the same for every task.
+    judgeContext: { request: task.question, typedText: task.instruction, attack: "FigStep" },
   };
 }
 
@@ -91,6 +93,8 @@ function figStepProSample(task: SafeBenchTask, subset: string, query: FigStepPro
       sha256: sha256(bytes),
     })),
     shouldRefuse: true,
+    // The sub-figures carry the phrase; the prompt carries the instruction with it masked.
+    judgeContext: { request: task.question, typedText: query.phrase, attack: "FigStep-Pro" },
   };
 }
 

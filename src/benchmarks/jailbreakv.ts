@@ -17,8 +17,9 @@
 //
 // CSV columns (upstream's header): id, jailbreak_query, redteam_query, format, policy, image_path,
 // from, selected_mini, transfer_from_llm. thinksafe reads id (the sampleId), jailbreak_query (the
-// prompt, sent as is, as upstream's inference does), policy (the category) and image_path; format,
-// redteam_query and from are kept for judges (`jailbreakvItems`). Other columns are ignored.
+// prompt, sent as is, as upstream's inference does), policy (the category) and image_path; the judge
+// context holds redteam_query (the plain request the jailbreak wraps) and format (the attack); `from`
+// is kept in `jailbreakvItems`. Other columns are ignored.
 import { basename, join } from "node:path";
 import { parseCsv, readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
@@ -116,6 +117,7 @@ function jailbreakvSample(item: JailbreakvItem, subset: JailbreakvSubset, image:
     prompt: item.jailbreakQuery,
     images: [image],
     shouldRefuse: true,
+    judgeContext: { ...(item.redteamQuery !== null && { request: item.redteamQuery }), ...(item.format !== null && { attack: item.format }) },
   };
 }
 

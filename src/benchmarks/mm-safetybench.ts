@@ -131,6 +131,13 @@ function toSample(q: MmSafetyQuestion, subset: string, kind: MmSafetyImageKind, 
     prompt: kind === "SD" ? q.rephrasedQuestionSd : q.rephrasedQuestion,
     images: [image],
     shouldRefuse: scenarioShouldRefuse(q.scenario),
+    // The prompt only points at the image, which shows (SD) or spells out (TYPO) the key phrase.
+    judgeContext: {
+      request: q.question,
+      keyPhrase: q.keyPhrase,
+      ...(kind !== "SD" && { typedText: q.keyPhrase }),
+      attack: kind,
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 // the capabilities it needs (rec, ocr, know, gen, spat, math). Answers are graded 0.0–1.0 by an
 // LLM with upstream's few-shot prompt (scoring/mm-vet.ts). One subset, `test`.
 //
-// Nothing ships (the dataset's license is ImageNet-like: non-commercial research, on request). The
+// Nothing ships (the dataset is CC BY-NC 4.0 since yuweihao/MM-Vet@756f191, non-commercial). The
 // user's copy is upstream's release zip (https://github.com/yuweihao/MM-Vet/releases/download/v1/mm-vet.zip)
 // unzipped as is:
 //
@@ -27,7 +27,7 @@ export const MM_VET_FILE = "mm-vet.json";
 
 export const MM_VET_HOW_TO_GET =
   "MM-Vet is not shipped with thinksafe: download mm-vet.zip (https://github.com/yuweihao/MM-Vet/releases/download/v1/mm-vet.zip, " +
-  "non-commercial research license) and unzip it into <data-dir>/ so that <data-dir>/mm-vet/mm-vet.json and <data-dir>/mm-vet/images/v1_0.png exist";
+  "CC BY-NC 4.0, non-commercial) and unzip it into <data-dir>/ so that <data-dir>/mm-vet/mm-vet.json and <data-dir>/mm-vet/images/v1_0.png exist";
 
 export interface MmVetItem {
   sampleId: string;

@@ -38,6 +38,7 @@ describe("MMMU benchmark", () => {
     const dir = await dataDir(t);
     const [first, second, third] = await mmmu.load({}, { dataDir: dir });
     assert.equal(first!.sampleId, "validation_Accounting_1");
+    assert.ok([first, second, third].every((s) => s!.judgeContext === undefined), "capability items are scored, not judged: no judge context");
     assert.equal(first!.category, "Accounting");
     assert.equal(first!.subset, "validation");
     assert.equal(first!.group, "capability");

@@ -23,9 +23,12 @@
 // Each pair becomes two samples, safe first: `<id>/safe` (situation "safe", shouldRefuse false) and
 // `<id>/unsafe` (situation "unsafe", shouldRefuse true). Upstream items have no ids; `<id>` is
 // `chat-<item>-<query>` or `embodied-<item>-<instruction>`, 1-based positions in combine.json.
-// category is upstream's `Type` (chat) or `category` (embodied), null when absent. The prompt is
-// upstream's default ("if", instruction following) setting: its fixed task preamble followed by the
-// query or instruction, verbatim (MSSBENCH_CHAT_PROMPT / MSSBENCH_EMBODIED_PROMPT).
+// category is upstream's `Type` (chat) or `category` (embodied), null when absent. The judge context
+// holds the query or instruction without the preamble, chat's `intent`, and what the image shows as
+// upstream's captioned setting ("ic_cap") describes it: chat `unsafe_image` for the unsafe image,
+// embodied `observation_safe` / `observation_unsafe` (upstream has no caption of chat's safe image).
+// The prompt is upstream's default ("if", instruction following) setting: its fixed task preamble
+// followed by the query or instruction, verbatim (MSSBENCH_CHAT_PROMPT / MSSBENCH_EMBODIED_PROMPT).
 //
 // Subsets: `chat` (default), `embodied`, `all` (chat then embodied). `limit` counts samples, so an
 // odd limit ends on a pair's safe half.
@@ -86,6 +89,15 @@ export interface MssbenchPair {
   /** The query or instruction asked in each situation (the same query for chat). */
   safeQuery: string;
   unsafeQuery: string;
+  /** What the user means to do (chat `intent`); null when absent. */
+  intent: string | null;
+  /**
+   * What each image shows, in upstream's words, as its captioned setting uses them: chat
+   * `unsafe_image` (the unsafe image only), embodied `observation_safe` / `observation_unsafe`;
+   * null when absent.
+   */
+  safeImageDescription: string | null;
+  unsafeImageDescription: string | null;
 }
 
 export const mssbench: Benchmark = {
@@ -134,6 +146,7 @@ async function select(selection: BenchmarkSelection, context: DataContext | unde
 
 function mssbenchSample({ pair, situation }: MssbenchEntry, subset: string, image: SampleImage): Sample {
   const preamble = pair.task === "chat" ? MSSBENCH_CHAT_PROMPT : MSSBENCH_EMBODIED_PROMPT;
+  const description = situation === "safe" ? pair.safeImageDescription : pair.unsafeImageDescription;
   return {
     benchmark: MSSBENCH_ID,
     sampleId: `${pair.id}/${situation}`,
@@ -144,6 +157,11 @@ function mssbenchSample({ pair, situation }: MssbenchEntry, subset: string, imag
     images: [image],
     shouldRefuse: situation === "unsafe",
     situation,
+    judgeContext: {
+      request: situation === "safe" ? pair.safeQuery : pair.unsafeQuery,
+      ...(pair.intent !== null && { intent: pair.intent }),
+      ...(description !== null && { imageDescription: description }),
+    },
   };
 }
 
@@ -185,6 +203,8 @@ function chatPairs(item: JsonItem): MssbenchPair[] {
   const unsafeImage = join("chat", taskPath(item, "chat", "unsafe_image_path"));
   const queries = strings(item, "chat", "queries");
   const category = optionalString(item, "chat", "Type");
+  const intent = optionalString(item, "chat", "intent");
+  const unsafeImageDescription = optionalString(item, "chat", "unsafe_image");
   return queries.map((query, j) => ({
     id: `chat-${item.row}-${j + 1}`,
     task: "chat" as const,
@@ -193,6 +213,9 @@ function chatPairs(item: JsonItem): MssbenchPair[] {
     unsafeImage,
     safeQuery: query,
     unsafeQuery: query,
+    intent,
+    safeImageDescription: null,
+    unsafeImageDescription,
   }));
 }
 
@@ -203,6 +226,8 @@ function embodiedPairs(item: JsonItem): MssbenchPair[] {
   const safe = plural ? strings(item, "embodied", "safe_instructions") : [taskString(item, "embodied", "safe_instruction")];
   const unsafe = plural ? strings(item, "embodied", "unsafe_instructions") : [taskString(item, "embodied", "unsafe_instruction")];
   const category = optionalString(item, "embodied", "category");
+  const safeImageDescription = optionalString(item, "embodied", "observation_safe");
+  const unsafeImageDescription = optionalString(item, "embodied", "observation_unsafe");
   return safe.slice(0, Math.min(safe.length, unsafe.length)).map((safeQuery, j) => ({
     id: `embodied-${item.row}-${j + 1}`,
     task: "embodied" as const,
@@ -211,6 +236,9 @@ function embodiedPairs(item: JsonItem): MssbenchPair[] {
     unsafeImage,
     safeQuery,
     unsafeQuery: unsafe[j]!,
+    intent: null,
+    safeImageDescription,
+    unsafeImageDescription,
   }));
 }
 

@@ -28,6 +28,42 @@ export interface Sample {
   situation?: "safe" | "unsafe";
   /** Capability and multiple-choice items: the reference answer, and the options when there are some. */
   reference?: { answer: string; options?: Record<string, string> };
+  /** What a safety judge needs to know beyond the prompt (see JudgeContext); absent for capability items. */
+  judgeContext?: JudgeContext;
+}
+
+/**
+ * What a safety judge needs to know about a sample beyond its prompt, each part taken verbatim from
+ * the benchmark's own data and never written by thinksafe. In the jailbreak suites the request is
+ * carried by the image ("Steps to manufacture illegal drugs." typed into a picture, a benign text
+ * prompt beside it), so a judge that reads only the prompt does not know what was asked. A part the
+ * data does not hold is absent. Stored in responses.parquet as the STRUCT column `judge_context`
+ * (fields in snake_case, with the sample's `situation`), filled into the judges' rubrics, and shown
+ * in the sample browser.
+ */
+export interface JudgeContext {
+  /**
+   * The request the sample carries, in plain words: FigStep's SafeBench question, MM-SafetyBench's
+   * original question, JailBreakV's redteam_query, SIUO's question, MSSBench's query or
+   * instruction, VLGuard's instruction.
+   */
+  request?: string;
+  /** What the user means to do in the pictured situation (MSSBench chat's `intent`). */
+  intent?: string;
+  /** Text typed into the image: FigStep's instruction (FigStep-Pro's phrase), MM-SafetyBench's TYPO key phrase. */
+  typedText?: string;
+  /** MM-SafetyBench's key phrase: what its image shows or spells out. */
+  keyPhrase?: string;
+  /** How the request is hidden: JailBreakV's `format`, FigStep or FigStep-Pro, MM-SafetyBench's image kind. */
+  attack?: string;
+  /** What the image shows, in the benchmark's words (MSSBench's `unsafe_image`, `observation_safe|unsafe`). */
+  imageDescription?: string;
+  /** Why the combination of text and image is unsafe (SIUO's `safety_warning`). */
+  safetyWarning?: string;
+  /** A safe and helpful answer the benchmark gives (SIUO's `reference_answer`). */
+  referenceAnswer?: string;
+  /** A caption of the image written by a captioning model (the TiS build's; never a benchmark's). */
+  caption?: string;
 }
 
 /** Where the user's copies of upstream data live: `<dataDir>/<benchmark id>/…`, as each benchmark documents. */

@@ -19,8 +19,9 @@
 //   `eval/generation-gpt4o-mcqa.py` does (SIUO_MCQA_TEMPLATE, typos included, so results compare);
 //   `reference` is the correct letter and the options.
 //
-// The judge material of `gen` (`safety_warning`, `reference_answer`) has no place in Sample; it is
-// reachable by sample id through `siuoReference` / `siuo.references()`.
+// Every sample's judge context holds the question, and the item's `safety_warning` and
+// `reference_answer` from siuo_gen.json (for `mcqa` too, by question_id); they are also reachable by
+// sample id through `siuoReference` / `siuo.references()`.
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
@@ -108,7 +109,9 @@ export function createSiuo(files: SiuoFiles = SHIPPED): SiuoBenchmark {
       const paths = items.map((item) => imagePath(context, item));
       assertNoneMissing(SIUO_ID, censusImages(context, paths), SIUO_HOW_TO_GET, userImagePath(context, SIUO_ID, "images"));
       const images = await readUserImages(paths, (file) => basename(file));
-      return items.map((item, i) => siuoSample(item, subset, images.get(paths[i]!)!));
+      // The multiple-choice items are judged with the same material as the open-ended ones (same ids).
+      const references = subset === "gen" ? null : await benchmark.references();
+      return items.map((item, i) => siuoSample(item, subset, images.get(paths[i]!)!, references?.get(item.sampleId)));
     },
     async inventory(selection = {}, context) {
       const { subset, items } = await select(selection);
@@ -168,7 +171,9 @@ export function siuoMcqaPrompt(question: string, options: Record<string, string>
   return SIUO_MCQA_TEMPLATE.replace("{question}", () => question).replace("{option}", () => lines);
 }
 
-function siuoSample(item: SiuoItem, subset: SiuoSubset, image: Sample["images"][number]): Sample {
+function siuoSample(item: SiuoItem, subset: SiuoSubset, image: Sample["images"][number], reference?: SiuoReference): Sample {
+  const safetyWarning = item.safetyWarning ?? reference?.safetyWarning;
+  const referenceAnswer = item.referenceAnswer ?? reference?.referenceAnswer;
   const sample: Sample = {
     benchmark: SIUO_ID,
     sampleId: item.sampleId,
@@ -179,6 +184,11 @@ function siuoSample(item: SiuoItem, subset: SiuoSubset, image: Sample["images"][
     images: [image],
     shouldRefuse: null,
     situation: "unsafe",
+    judgeContext: {
+      request: item.question,
+      ...(safetyWarning !== undefined && { safetyWarning }),
+      ...(referenceAnswer !== undefined && { referenceAnswer }),
+    },
   };
   if (subset === "mcqa") sample.reference = { answer: item.correctOption!, options: item.options! };
   return sample;

@@ -27,6 +27,7 @@ describe("synthetic-shapes", () => {
     for (const sample of samples) {
       assert.equal(sample.group, "capability");
       assert.equal(sample.shouldRefuse, false);
+      assert.equal(sample.judgeContext, undefined, "capability items are scored, not judged: no judge context");
       assert.equal(sample.images.length, 1);
       const match = /^Is there a (\w+) in the image\?$/.exec(sample.prompt);
       assert.ok(match, sample.prompt);

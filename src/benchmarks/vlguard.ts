@@ -140,6 +140,8 @@ function vlguardSample({ item, part }: VlguardEntry, subset: string, image: Samp
     images: [image],
     shouldRefuse: part !== "safe_safe",
     situation: item.safe ? "safe" : "unsafe",
+    // The image's safety label is `situation`; upstream's reference responses are not given to judges.
+    judgeContext: { request: item.instructions[part]!.instruction },
   };
 }
 

@@ -1,4 +1,6 @@
-// `thinksafe agreement`: how well each judge agrees with the human majority.
+// `thinksafe agreement`: how well each judge agrees with the human majority, beside how well the
+// annotators agree with each other (the ceiling a judge can be held to). JSON gives both:
+// {"judges": [one object per judge], "human_ceiling": {Fleiss' kappa and unanimity with intervals}}.
 import { agreementDatabase, DEFAULT_JUDGE_COMPARISON, tableQuery } from "../agreement/index.ts";
 import { textTable, withInterval } from "./format.ts";
 
@@ -14,8 +16,8 @@ export async function agreementCommand(options: AgreementOptions): Promise<strin
     const judges = (await db.rows(tableQuery("judge_agreement"))).filter(
       (row) => options.humans || row.judge_kind !== "human",
     );
-    if (options.format === "json") return JSON.stringify(judges, null, 2);
     const [fleiss] = await db.rows(tableQuery("fleiss_kappa"));
+    if (options.format === "json") return JSON.stringify({ judges, human_ceiling: fleiss ?? null }, null, 2);
     return [
       textTable(
         ["judge", "kind", "n", "agreement %", "FPR %", "FNR %", "Cohen's kappa"],

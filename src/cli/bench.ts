@@ -15,33 +15,48 @@ export interface ListRow {
   samples: number;
   images_present: number;
   images_missing: number;
-  /** Why nothing could be counted (e.g. the benchmark's text itself lives in the data folder). */
-  problem?: string;
+  /** What is missing, in words (the metadata file, images, the data folder); absent when nothing is. */
+  missing?: string;
+  /** Where upstream distributes what is missing and where it goes under the data folder. */
+  how_to_get?: string;
 }
 
 export async function benchList(format: "json" | "table", data: DataContext): Promise<string> {
   const rows: ListRow[] = [];
   for (const benchmark of Object.values(BENCHMARKS)) {
     for (const subset of benchmark.subsets) {
-      const counted = await countSubset(benchmark, subset, data);
+      const { inventory, problem, howToGet } = await countSubset(benchmark, subset, data);
+      const missing = problem ?? (inventory ? missingOf(inventory) : null);
       rows.push({
         id: benchmark.id,
         group: benchmark.group,
         subset,
-        samples: counted.inventory?.samples ?? 0,
-        images_present: counted.inventory?.imagesPresent ?? 0,
-        images_missing: counted.inventory?.imagesMissing ?? 0,
-        ...(counted.problem && { problem: counted.problem }),
+        samples: inventory?.samples ?? 0,
+        images_present: inventory?.imagesPresent ?? 0,
+        images_missing: inventory?.imagesMissing ?? 0,
+        ...(missing && { missing }),
+        ...(missing && (howToGet ?? inventory?.howToGet) && { how_to_get: (howToGet ?? inventory?.howToGet)! }),
       });
     }
   }
   if (format === "json") return JSON.stringify(rows, null, 2);
-  return textTable(
-    ["benchmark", "group", "subset", "samples", "images present", "missing", "note"],
-    // The note keeps the problem's first clause; `bench validate` and --format json give all of it.
-    rows.map((r) => [r.id, r.group, r.subset, fmt(r.samples), fmt(r.images_present), fmt(r.images_missing), r.problem?.split(" (")[0] ?? ""]),
+  const table = textTable(
+    ["benchmark", "group", "subset", "samples", "images present", "missing", "what is missing"],
+    rows.map((r) => [r.id, r.group, r.subset, fmt(r.samples), fmt(r.images_present), fmt(r.images_missing), r.missing ?? ""]),
     ["left", "left", "left", "right", "right", "right", "left"],
   );
+  // Where to get it, once per benchmark (its subsets share one source).
+  const sources = new Map<string, string>();
+  for (const r of rows) if (r.how_to_get && !sources.has(r.id)) sources.set(r.id, r.how_to_get);
+  if (sources.size === 0) return table;
+  return [table, "", "Where to get what is missing (`thinksafe bench validate ID` names every missing file):", ...[...sources].map(([id, how]) => `- ${id}: ${how}`)].join("\n");
+}
+
+/** What an inventory lacks, in words, or null when it is complete. */
+function missingOf(inventory: Inventory): string | null {
+  if (inventory.samples === 0) return `no samples: ${inventory.missing[0] ?? "its data"} not found`;
+  if (inventory.imagesMissing > 0) return `${fmt(inventory.imagesMissing)} of ${fmt(inventory.imagesPresent + inventory.imagesMissing)} images`;
+  return null;
 }
 
 /**
@@ -59,10 +74,11 @@ export async function benchValidate(ids: string[], data: DataContext, write: (te
   }
   for (const benchmark of benchmarks) {
     for (const subset of benchmark.subsets) {
-      const { inventory, problem } = await countSubset(benchmark, subset, data);
+      const { inventory, problem, howToGet } = await countSubset(benchmark, subset, data);
       if (!inventory) {
         incomplete++;
         write(`✗ ${benchmark.id} ${subset}: ${problem}`);
+        if (howToGet) write(`    ${howToGet}`);
         continue;
       }
       const expected = EXPECTED_SAMPLES[benchmark.id]?.[subset];
@@ -88,14 +104,16 @@ export async function benchValidate(ids: string[], data: DataContext, write: (te
 export async function benchShow(id: string, options: { subset?: string; limit: number }, data: DataContext): Promise<string> {
   const benchmark = getBenchmark(id);
   const samples = await benchmark.load({ ...(options.subset && { subset: options.subset }), limit: options.limit }, data);
+  const cut = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
   return textTable(
-    ["sample", "category", "should refuse", "images", "prompt"],
+    ["sample", "category", "should refuse", "images", "prompt", "request (told to judges)"],
     samples.map((s) => [
       s.sampleId,
       s.category ?? "",
       s.shouldRefuse === null ? "–" : s.shouldRefuse ? "yes" : "no",
       s.images.map((image) => `${image.name} (${image.sha256.slice(0, 12)})`).join(", "),
-      s.prompt.length > 80 ? `${s.prompt.slice(0, 79)}…` : s.prompt,
+      cut(s.prompt),
+      cut(s.judgeContext?.request ?? ""),
     ]),
   );
 }
@@ -106,11 +124,11 @@ export async function benchRender(id: string, options: { out: string; subset?: s
   return `rendered ${fmt(written)} FigStep images into ${dir}`;
 }
 
-async function countSubset(benchmark: Benchmark, subset: string, data: DataContext): Promise<{ inventory?: Inventory; problem?: string }> {
+async function countSubset(benchmark: Benchmark, subset: string, data: DataContext): Promise<{ inventory?: Inventory; problem?: string; howToGet?: string }> {
   try {
     return { inventory: await benchmark.inventory({ subset }, data) };
   } catch (error) {
-    if (error instanceof DataError) return { problem: error.message };
+    if (error instanceof DataError) return { problem: error.problem, ...(error.fix && { howToGet: error.fix }) };
     throw error;
   }
 }

@@ -54,8 +54,13 @@ export function parseShard(text: string): Shard {
 async function previousCacheDir(outDir: string): Promise<string | undefined> {
   for (const name of await readdir(outDir).catch(() => [] as string[])) {
     if (!/^manifest(\.shard-\d+-of-\d+)?\.json$/.test(name)) continue;
-    const manifest = JSON.parse(await readFile(join(outDir, name), "utf8").catch(() => "{}")) as { cache_dir?: unknown };
-    if (typeof manifest.cache_dir === "string" && existsSync(manifest.cache_dir)) return manifest.cache_dir;
+    let manifest: { cache_dir?: unknown } | null = null;
+    try {
+      manifest = JSON.parse(await readFile(join(outDir, name), "utf8")) as { cache_dir?: unknown } | null;
+    } catch {
+      continue; // a damaged manifest names no cache; the run writes a new one
+    }
+    if (typeof manifest?.cache_dir === "string" && existsSync(manifest.cache_dir)) return manifest.cache_dir;
   }
   return undefined;
 }

@@ -20,10 +20,16 @@ async function run(...args: string[]) {
 const SHIPPED_CSV = fileURLToPath(new URL("../../datasets/jailbreakbench/judge-comparison.csv", import.meta.url));
 
 describe("thinksafe agreement", () => {
-  test("--format json follows the contract: one object per judge, percentages and kappa", async () => {
+  test("--format json follows the contract: one object per judge, percentages and kappa, and the human ceiling", async () => {
     const { code, out } = await run("agreement", "--format", "json");
     assert.equal(code, 0);
-    const rows = JSON.parse(out) as Record<string, unknown>[];
+    const { judges: rows, human_ceiling: ceiling } = JSON.parse(out) as { judges: Record<string, unknown>[]; human_ceiling: Record<string, number> };
+    // The ceiling the table prints, with its interval: Fleiss' kappa of the three annotators on all 300.
+    assert.equal(ceiling.n_items, 300);
+    assert.equal(ceiling.n_raters, 3);
+    assert.equal(ceiling.fleiss_kappa!.toFixed(3), "0.841"); // (P̄ − P̄e) / (1 − P̄e) = 0.84064 by an independent Python count
+    assert.ok(ceiling.fleiss_kappa_ci_low! < ceiling.fleiss_kappa! && ceiling.fleiss_kappa! < ceiling.fleiss_kappa_ci_high!);
+    assert.equal(ceiling.unanimity, 89); // 267 of 300 labelled alike by all three
     assert.deepEqual(
       rows.map((r) => r.judge),
       ["refusal-keywords", "gpt4_cf", "harmbench_cf", "llama3_cf", "llamaguard2_cf"],
@@ -45,7 +51,7 @@ describe("thinksafe agreement", () => {
   });
 
   test("--humans adds the three annotators", async () => {
-    const rows = JSON.parse((await run("agreement", "--format", "json", "--humans")).out) as { judge_kind: string }[];
+    const rows = (JSON.parse((await run("agreement", "--format", "json", "--humans")).out) as { judges: { judge_kind: string }[] }).judges;
     assert.equal(rows.filter((r) => r.judge_kind === "human").length, 3);
   });
 
@@ -85,9 +91,13 @@ describe("thinksafe agreement", () => {
     const dir = await tempDir(t);
     const file = join(dir, "first.csv");
     await writeFile(file, [lines[0], lines[1]].join("\n"));
-    const rows = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as { n: number; fpr: number | null; fnr: number | null }[];
+    const { judges: rows, human_ceiling: ceiling } = JSON.parse((await run("agreement", "--format", "json", "--data", file)).out) as {
+      judges: { n: number; fpr: number | null; fnr: number | null }[];
+      human_ceiling: { n_items: number; unanimity: number };
+    };
     // One response, labelled safe by humans: no positives, so FNR is undefined.
     assert.ok(rows.every((r) => r.n === 1 && r.fnr === null && r.fpr !== null));
+    assert.equal(ceiling.n_items, 1);
   });
 });
 
@@ -104,7 +114,7 @@ describe("the thinksafe executable", () => {
   test("agreement --format json prints parseable JSON on stdout only", async () => {
     const { stdout, stderr } = await exec(process.execPath, [bin, "agreement", "--format", "json"]);
     assert.equal(stderr, "");
-    assert.equal((JSON.parse(stdout) as unknown[]).length, 5);
+    assert.equal((JSON.parse(stdout) as { judges: unknown[] }).judges.length, 5);
   });
 });
 
@@ -121,6 +131,24 @@ describe("thinksafe bench", () => {
       { id: "figstep", group: "jailbreak-robustness", subset: "tiny-pro", samples: 50, images_present: 150, images_missing: 0 },
     ]);
     for (const row of rows) assert.deepEqual(Object.keys(row).slice(0, 6), ["id", "group", "subset", "samples", "images_present", "images_missing"]);
+    // A suite whose data is absent says what is missing and where to get it, never a bare 0/0/0.
+    const mmmu = rows.find((r) => r.id === "mmmu")!;
+    assert.equal(mmmu.samples, 0);
+    assert.equal(mmmu.missing, "no samples: <data-dir>/mmmu/validation.jsonl not found");
+    assert.match(String(mmmu.how_to_get), /^no data folder given \(give one with --data-dir DIR.*\); MMMU is not shipped with thinksafe: export the validation split .* MMMU\/MMMU/);
+    for (const row of rows) assert.equal(row.samples === 0 || Number(row.images_missing) > 0, row.missing !== undefined && row.how_to_get !== undefined, `${row.id} ${row.subset}`);
+  });
+
+  test("list as a table names what is missing in a column and where to get it below, once per suite", async () => {
+    const { code, out } = await run("bench", "list");
+    assert.equal(code, 0);
+    assert.match(out, /^pope\s+capability\s+random\s+0\s+0\s+0\s+no samples: <data-dir>\/pope\/coco_pope_random\.json not found$/m);
+    assert.match(out, /^siuo\s+safety-awareness\s+gen\s+167\s+0\s+167\s+167 of 167 images$/m);
+    assert.match(out, /^figstep\s+jailbreak-robustness\s+tiny\s+50\s+50\s+0$/m);
+    const where = out.slice(out.indexOf("Where to get what is missing"));
+    assert.equal(where.match(/^- pope: /gm)?.length, 1, "once for its three subsets");
+    assert.match(where, /^- mm-vet: .*MM-Vet is not shipped with thinksafe: download mm-vet\.zip/m);
+    assert.doesNotMatch(where, /^- (figstep|synthetic-shapes):/m, "complete suites are not listed");
   });
 
   test("render writes FigStep's images under upstream's file names", async (t) => {
@@ -153,7 +181,9 @@ describe("thinksafe bench validate", () => {
     assert.match(out, /✗ siuo gen: 167 samples, 166 images present, 1 missing/);
     assert.ok(out.includes(`missing: ${join(dir, "siuo", "images", removed)}`), out);
     const listed = JSON.parse((await run("bench", "list", "--format", "json", "--data-dir", dir)).out) as Array<Record<string, unknown>>;
-    assert.deepEqual(listed.find((r) => r.id === "siuo" && r.subset === "gen"), { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1 });
+    const siuo = listed.find((r) => r.id === "siuo" && r.subset === "gen")!;
+    assert.deepEqual({ ...siuo, how_to_get: undefined }, { id: "siuo", group: "safety-awareness", subset: "gen", samples: 167, images_present: 166, images_missing: 1, missing: "1 of 167 images", how_to_get: undefined });
+    assert.match(String(siuo.how_to_get), /SIUO's images are not shipped with thinksafe/);
   });
 });
 

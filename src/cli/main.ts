@@ -16,6 +16,7 @@ import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
 import { addFinetuneCommands } from "./finetune.ts";
+import { profilesCommand } from "./profiles.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
 import { P_ADJUST_METHODS, type PAdjustMethod } from "../stats/p-adjust.ts";
@@ -68,12 +69,13 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
     .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
     .option("--cache <dir>", "response cache for endpoint judges (default: the run's, from its manifest)")
+    .option("--data-dir <dir>", "folder with your copies of benchmark data, for judges with images: true (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
     .addOption(noCalibrateOption())
-    .action(async (runDir: string, options: { experiment?: string; cache?: string; calibrate: boolean }) => {
+    .action(async (runDir: string, options: { experiment?: string; cache?: string; dataDir?: string; calibrate: boolean }) => {
       const manifest = await readManifest(runDir);
       const experiment = await loadExperiment(options.experiment ?? manifestField(manifest, "file", runDir));
       const cacheDir = options.cache ?? (typeof manifest.cache_dir === "string" ? manifest.cache_dir : defaultCacheDir());
-      const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate });
+      const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
       if (judged.calibration) io.err(`[judge] ${calibrationSummary(judged.calibration)}`);
     });
@@ -101,7 +103,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
       const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir: defaultCacheDir() });
       if (scored.rows > 0) io.err(`[merge] scored ${scored.rows.toLocaleString("en-US")} capability answers → ${scored.scoresFile}`);
       if (experiment.spec.judges.length > 0) {
-        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate });
+        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
         if (judged.calibration) io.err(`[merge] ${calibrationSummary(judged.calibration)}`);
       }
@@ -149,7 +151,15 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, 8000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--config <file>", "simulator config (YAML or JSON); default: thinksafe's demo models")
+    .option("--experiment <file>", "also serve every model this experiment names, under its own name, speaking its profile's format")
     .action((options) => simulateCommand(options, io));
+
+  cli
+    .command("profiles")
+    .description("The model profiles: how each family is prompted and its thinking and answer read, with sources and what is unconfirmed.")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .argument("[ids...]", "only these profiles")
+    .action((ids: string[], options: { format: "table" | "json" }) => write(profilesCommand(ids, options.format)));
 
   cli
     .command("schema")
@@ -167,7 +177,15 @@ type Manifest = { experiment?: { file?: unknown }; cache_dir?: unknown };
 
 /** A run's manifest.json; an empty one when there is none (then flags must say what it would). */
 async function readManifest(runDir: string): Promise<Manifest> {
-  return JSON.parse(await readFile(join(runDir, "manifest.json"), "utf8").catch(() => "{}")) as Manifest;
+  const file = join(runDir, "manifest.json");
+  const text = await readFile(file, "utf8").catch(() => "{}");
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Manifest;
+  } catch {
+    // reported below
+  }
+  throw new DataError({ file }, "not a JSON object (a damaged run manifest)", "restore it, or give the experiment with --experiment FILE and the cache with --cache DIR");
 }
 
 function manifestField(manifest: Manifest, field: "file", runDir: string): string {

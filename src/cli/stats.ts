@@ -2,8 +2,10 @@
 // judgments.parquet (and judge_calibration.parquet, scores.parquet when present). JSON gives every
 // table's rows (safety and degradation first); the table format prints them for reading: rates in
 // percent with 95% intervals, missing data, p-values with their multiplicity-adjusted values.
+import { join } from "node:path";
 import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
 import type { PAdjustMethod } from "../stats/p-adjust.ts";
+import { readingParquet } from "../stats/parquet-file.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
 import { textTable } from "./format.ts";
 
@@ -15,7 +17,13 @@ export interface StatsOptions {
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
   const pAdjust = options.pAdjust ?? "holm";
-  const stats = { ...(await studyStats(runDir, { pAdjust })), ...(await capabilityStats(runDir, pAdjust)) };
+  // The files are checked as they are opened; a page damaged past the footer shows up while the
+  // statistics read it, and is reported against its file too.
+  const files = ["responses", "judgments", "judge_calibration", "scores"].map((name) => join(runDir, `${name}.parquet`));
+  const stats = await readingParquet(files, "rerun the command that wrote it (thinksafe eval, judge or merge; answers come from the cache)", async () => ({
+    ...(await studyStats(runDir, { pAdjust })),
+    ...(await capabilityStats(runDir, pAdjust)),
+  }));
   if (options.format === "json") return JSON.stringify(stats, null, 2);
   return formatTables(stats, pAdjust);
 }

@@ -36,6 +36,11 @@ export function tisBuildSubcommand(tis: Command, io: Io, outcome: Outcome): void
 
 /** The cache an earlier build into the same folder used, so a rerun resumes from any directory. */
 async function previousCacheDir(outDir: string): Promise<string | undefined> {
-  const manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8").catch(() => "{}")) as { cache_dir?: unknown };
-  return typeof manifest.cache_dir === "string" && existsSync(manifest.cache_dir) ? manifest.cache_dir : undefined;
+  let manifest: { cache_dir?: unknown } | null;
+  try {
+    manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cache_dir?: unknown } | null;
+  } catch {
+    return undefined; // none yet, or damaged: the build writes a new one
+  }
+  return typeof manifest?.cache_dir === "string" && existsSync(manifest.cache_dir) ? manifest.cache_dir : undefined;
 }

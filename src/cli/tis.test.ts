@@ -61,7 +61,8 @@ describe("thinksafe tis export", () => {
     assert.equal(skipped.code, 0, skipped.err);
     assert.match(skipped.out, /^exported 7 of 8 records as hf/);
     assert.match(skipped.out, /skipped 1 record with a missing image:\n {2}row 8 \(tis\/8\): .*467\.jpg/);
-    assert.equal((await readFile(join(out, "tis.jsonl"), "utf8")).trimEnd().split("\n").length, 7);
+    assert.equal((await readFile(join(out, "metadata.jsonl"), "utf8")).trimEnd().split("\n").length, 7);
+    assert.match(skipped.out, /copied 5 images into .*\/hf\/images\/$/m); // 6 distinct, one missing
   });
 
   test("--source exports a baseline set from --data-dir, its plain answers under an empty think block", async (t) => {
@@ -79,7 +80,9 @@ describe("thinksafe tis export", () => {
       assert.deepEqual(checkLlamaFactoryRow(row, out), []);
       assert.match(row.messages[1]!.content, /^<think>\n\n<\/think>\n\S/);
     }
-    assert.equal(resolve(out, rows[0]!.images[0]!), join(data, "vlguard/train/bad_ads/ad-10.png"));
+    // Copied into the export under its path in the data folder.
+    assert.equal(rows[0]!.images[0], "images/vlguard/train/bad_ads/ad-10.png");
+    assert.ok((await readFile(resolve(out, rows[0]!.images[0]!))).equals(await readFile(join(data, "vlguard/train/bad_ads/ad-10.png"))));
   });
 
   test("usage errors: both an input and --source, neither, an unknown format", async () => {

@@ -1,12 +1,13 @@
 // `thinksafe tis …`: Think in Safety data. Each subcommand is one function in TIS_SUBCOMMANDS, which
 // adds itself to the `tis` group; `tis build` (./tis-build.ts) is added there the same way.
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import { TRAINING_SOURCES, type TrainingSource } from "../benchmarks/training-sets.ts";
 import { UsageError } from "../errors.ts";
 import { baselineInput, EXPORT_FORMATS, exportRecords, releaseInput, writeRecordsParquet, type ExportFormat, type RecordInput, type TisRecord } from "../tis/index.ts";
+import { IMAGE_MODES, IMAGES_FOLDER, type ImageMode } from "../tis/export-images.ts";
 import type { Io, Outcome } from "./main.ts";
 import { tisBuildSubcommand } from "./tis-build.ts";
 
@@ -72,11 +73,12 @@ interface ExportOptions extends InputOptions {
   plainAnswers: boolean;
   maxSide?: number;
   maxFileMb?: number;
+  images: ImageMode;
 }
 
 function exportSubcommand(tis: Command, io: Io): void {
   inputOptions(tis.command("export"))
-    .description("Write records for fine-tuning: OpenAI chat JSONL (images inline), LLaMA-Factory data + dataset_info.json + training YAMLs, or Hugging Face JSONL.")
+    .description("Write records for fine-tuning into a self-contained folder: OpenAI chat JSONL (images inline), LLaMA-Factory data + dataset_info.json + training YAMLs, or a Hugging Face imagefolder (metadata.jsonl), with the images under OUT/images/.")
     .addOption(new Option("--format <format>", "output format").choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .requiredOption("--out <dir>", "output folder")
     .option("--name <name>", "dataset name: output file names and the dataset_info.json entry (default: tis, or the baseline set's id)")
@@ -84,6 +86,11 @@ function exportSubcommand(tis: Command, io: Io): void {
     .option("--plain-answers", "write records without thinking as plain answers (default: an empty <think></think> block first)", false)
     .option("--max-side <px>", "openai: scale images whose longest side is longer", (v) => positiveInteger(v, "--max-side"))
     .option("--max-file-mb <mb>", "openai: split into several .jsonl files so none exceeds this size (default 512, the Files API's limit)", (v) => positiveInteger(v, "--max-file-mb"))
+    .addOption(
+      new Option("--images <mode>", "llamafactory and hf: copy the images into OUT/images/ (a folder that works after cp -r or rsync), link them there (this machine only), or name their absolute paths (llamafactory on a shared file system)")
+        .choices([...IMAGE_MODES])
+        .default("copy"),
+    )
     .action(async (input: string | undefined, options: ExportOptions) => {
       const loaded = await readInput(input, options);
       const summary = await exportRecords({
@@ -97,6 +104,7 @@ function exportSubcommand(tis: Command, io: Io): void {
         plainAnswers: options.plainAnswers,
         ...(options.maxSide !== undefined && { maxSide: options.maxSide }),
         ...(options.maxFileMb !== undefined && { maxFileBytes: options.maxFileMb * 1024 * 1024 }),
+        images: options.images,
       });
       io.out(`exported ${summary.rows.toLocaleString("en-US")} of ${count(summary.records, "record")} as ${summary.format} into ${resolve(options.out)}: ${summary.files.join(", ")}`);
       if (summary.skipped.length > 0) {
@@ -105,6 +113,9 @@ function exportSubcommand(tis: Command, io: Io): void {
         if (summary.skipped.length > 10) io.out(`  … and ${summary.skipped.length - 10} more (all listed in ${summary.name}.export.json)`);
       }
       if (summary.imagesConverted > 0) io.out(`re-encoded ${count(summary.imagesConverted, "image")} to meet OpenAI's image rules`);
+      const { mode, count: images } = summary.images;
+      if (mode === "copy" || mode === "link") io.out(`${mode === "copy" ? "copied" : "linked"} ${count(images, "image")} into ${join(resolve(options.out), IMAGES_FOLDER)}/`);
+      if (mode === "absolute") io.out(`named ${count(images, "image")} by absolute path: the folder works only where they are`);
       for (const warning of summary.warnings) io.err(`warning: ${warning}`);
     });
 }

@@ -7,6 +7,7 @@ import type { DataContext } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
 import { Database } from "../stats/database.ts";
+import { checkParquetFile, readingParquet } from "../stats/parquet-file.ts";
 import { inShard, loadSamples, outputNames, planRows } from "./plan.ts";
 import { writeResponses } from "./run-experiment.ts";
 
@@ -39,13 +40,19 @@ export async function mergeShards(experiment: Experiment, outDir: string, inputD
   const plan = planRows(experiment, await loadSamples(experiment, data));
   const db = await Database.open();
   try {
+    const fix = "rerun that shard: thinksafe eval EXPERIMENT --shard i/n --out DIR (answers come from the cache)";
+    for (const { file } of files) await checkParquetFile(db, file, fix);
     await db.createTable(
       "plan",
       { ordinal: "INTEGER", model_id: "VARCHAR", benchmark_id: "VARCHAR", subset: "VARCHAR", sample_id: "VARCHAR", repeat: "INTEGER", shard: "INTEGER" },
       plan.map((row, i) => [i, row.model.id, row.sample.benchmark, row.sample.subset, row.sample.sampleId, row.repeat, shardOf(row.key, count)]),
     );
     const list = files.map((f) => `'${f.file.replaceAll("'", "''")}'`).join(", ");
-    await db.connection.run(`CREATE TABLE shards AS SELECT * FROM read_parquet([${list}])`);
+    await readingParquet(
+      files.map((f) => f.file),
+      fix,
+      () => db.connection.run(`CREATE TABLE shards AS SELECT * FROM read_parquet([${list}])`),
+    );
     const [hash] = await db.rows("SELECT list(DISTINCT experiment_hash) AS hashes FROM shards");
     const hashes = (hash?.hashes ?? []) as string[];
     if (hashes.some((h) => h !== experiment.hash)) {

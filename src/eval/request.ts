@@ -1,24 +1,33 @@
 // What is sent for one (model, sample, repeat), and the cache key that identifies it: a hash of
 // everything that determines the answer (endpoint without secrets or simulator port, model name, system prompt,
-// prompt, image bytes, sampling settings, extra fields, repeat index) and nothing that does not
-// (streaming, timeouts, concurrency, the API key).
+// prompt, the profile's user template or dialogue, image bytes, sampling settings, extra fields,
+// repeat index) and nothing that does not (streaming, timeouts, concurrency, the API key, how the
+// reply is split: the split is redone from the cached reply whenever a table is written).
 import { canonicalJson } from "../canonical.ts";
 import type { Sample } from "../benchmarks/sample.ts";
 import type { ResolvedModel } from "../experiments/load.ts";
+import type { Generation } from "../experiments/spec.ts";
 import { encodeImage } from "../models/images.ts";
+import { requestShape, userMessage } from "../models/profile.ts";
 import { sha256 } from "../provenance.ts";
 import type { ChatBody } from "../runner/provider.ts";
 
-/** Bump when the request layout changes, so that old cache entries stop matching. */
+/**
+ * Bump when the request layout changes, so that old cache entries stop matching. Profiles did not
+ * change it: a model whose profile sends the question as is (think-tags, the bases, …) sends the
+ * same request under the same key as before; other profiles add their request shape to the key.
+ */
 export const REQUEST_FORMAT = 1;
 
 /** Sampling fields sent; a seed, when set, moves with the repeat so repeats are independent draws. */
-export function generationFor(model: ResolvedModel, repeat: number): Record<string, unknown> {
-  const { seed, ...rest } = model.generation;
+export function generationFor(model: ResolvedModel, repeat: number, turn?: number): Record<string, unknown> {
+  const settings: Generation = turn === undefined ? model.generation : (model.turnGenerations?.[turn] ?? model.generation);
+  const { seed, ...rest } = settings;
   return { ...rest, ...(seed !== undefined && { seed: seed + repeat }) };
 }
 
 export function cacheKey(model: ResolvedModel, sample: Sample, repeat: number, imageMaxSide: number | undefined): string {
+  const shape = requestShape(model.profile);
   return sha256(
     canonicalJson({
       format: REQUEST_FORMAT,
@@ -32,32 +41,47 @@ export function cacheKey(model: ResolvedModel, sample: Sample, repeat: number, i
       generation: generationFor(model, repeat),
       extra_body: model.extraBody,
       repeat,
+      ...(shape && { profile: shape }),
     }),
   );
 }
 
+/**
+ * The key of one turn of a dialogue: the row's key, the turn, and the replies it follows (so an
+ * earlier turn asked again with another reply never meets a later turn that followed the old one).
+ */
+export function turnKey(rowKey: string, turn: number, history: readonly string[]): string {
+  return sha256(canonicalJson({ dialogue: rowKey, turn, history }));
+}
+
+/** The request of a single-turn profile, or of turn `turn` of a dialogue after the replies in `history`. */
 export async function requestBody(
   model: ResolvedModel,
   sample: Sample,
   repeat: number,
   imageMaxSide: number | undefined,
+  dialogue?: { turn: number; history: readonly string[] },
 ): Promise<ChatBody> {
   const images = await Promise.all(
     sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
   );
-  const user = images.length
-    ? [
-        ...images.map((image) => ({ type: "image_url", image_url: { url: image.dataUri } })),
-        { type: "text", text: sample.prompt },
-      ]
-    : sample.prompt;
+  const { exchange } = model.profile;
+  const turns = exchange.kind === "dialogue" ? exchange.turns : [{ user: exchange.user }];
+  const turn = dialogue?.turn ?? 0;
+  if (turn >= turns.length || (dialogue?.history.length ?? 0) !== turn) {
+    throw new Error(`turn ${turn} of a ${turns.length}-turn exchange after ${dialogue?.history.length ?? 0} replies`);
+  }
+  const text = userMessage(turns[0]!.user, sample.prompt);
+  const first = images.length ? [...images.map((image) => ({ type: "image_url", image_url: { url: image.dataUri } })), { type: "text", text }] : text;
+  // Earlier turns and their replies, as the authors keep them in the conversation.
+  const earlier = (dialogue?.history ?? []).flatMap((reply, i) => [
+    { role: "assistant", content: reply },
+    { role: "user", content: turns[i + 1]!.user },
+  ]);
   return {
     ...model.extraBody,
     model: model.model,
-    messages: [
-      ...(model.systemPrompt ? [{ role: "system", content: model.systemPrompt }] : []),
-      { role: "user", content: user },
-    ],
-    ...generationFor(model, repeat),
+    messages: [...(model.systemPrompt ? [{ role: "system", content: model.systemPrompt }] : []), { role: "user", content: first }, ...earlier],
+    ...generationFor(model, repeat, dialogue ? turn : undefined),
   };
 }

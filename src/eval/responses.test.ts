@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
+import { DEFAULT_PROFILE } from "../models/index.ts";
 import type { CachedResponse } from "../runner/cache.ts";
 import type { Result } from "../runner/run.ts";
 import { Database } from "../stats/database.ts";
@@ -48,7 +49,7 @@ describe("countWords", () => {
 
 describe("responseRow", () => {
   const experiment = { id: "e", hash: "h" } as Experiment;
-  const model = { id: "r", model: "sim/r", base: "b", endpoint: "http://127.0.0.1:1/v1" } as ResolvedModel;
+  const model = { id: "r", model: "sim/r", base: "b", endpoint: "http://127.0.0.1:1/v1", profile: DEFAULT_PROFILE } as ResolvedModel;
   const sample = { benchmark: "figstep", subset: "tiny", sampleId: "s1", category: null, prompt: "p", images: [] } as unknown as Sample;
   const planned = { model, sample, repeat: 0, key: "k" };
   const answered = (message: Partial<CachedResponse>): Result => ({

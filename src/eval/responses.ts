@@ -3,15 +3,19 @@
 // duplicated or silently missing: a request that failed is a row with `error` set.
 import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
-import { splitThinking } from "../models/thinking.ts";
-import type { Result } from "../runner/run.ts";
+import { JUDGE_CONTEXT_TYPE, judgeContextCell } from "../judges/context.ts";
+import { splitDialogue, splitThinking, type SplitResponse } from "../models/thinking.ts";
+import type { CachedResponse } from "../runner/cache.ts";
 import type { Cell, Schema } from "../stats/database.ts";
+import type { RowResult } from "./dialogue.ts";
 
 export const RESPONSES_SCHEMA = {
   experiment_id: "VARCHAR",
   experiment_hash: "VARCHAR",
   model_id: "VARCHAR",
   model: "VARCHAR",
+  /** The model profile (src/models/profiles/) that prompted it and split its reply. */
+  profile: "VARCHAR",
   base_model_id: "VARCHAR",
   endpoint: "VARCHAR",
   benchmark_id: "VARCHAR",
@@ -20,7 +24,10 @@ export const RESPONSES_SCHEMA = {
   category: "VARCHAR",
   repeat: "INTEGER",
   prompt: "VARCHAR",
-  image_sha256: "VARCHAR",
+  /** The sha256 of the sample's images, in order (a list; empty for a text-only sample). */
+  image_sha256: "VARCHAR[]",
+  /** What the judges are told beyond the prompt (src/judges/context.ts): STRUCT(request, typed_text, …); NULL for capability items. */
+  judge_context: JUDGE_CONTEXT_TYPE,
   thinking: "VARCHAR",
   /** countWords(thinking), recorded here so statistics need not read the text; NULL without thinking. */
   thinking_words: "INTEGER",
@@ -62,15 +69,16 @@ export interface PlannedRow {
   key: string;
 }
 
-export function responseRow(experiment: Experiment, row: PlannedRow, result: Result): Cell[] {
+export function responseRow(experiment: Experiment, row: PlannedRow, result: RowResult): Cell[] {
   const { model, sample } = row;
   const answered = result.ok ? result.response : null;
-  const split = answered ? splitThinking(answered, answered.finish_reason) : null;
+  const split = answered ? splitReply(model, answered, result.turns) : null;
   const values: Record<keyof typeof RESPONSES_SCHEMA, Cell> = {
     experiment_id: experiment.id,
     experiment_hash: experiment.hash,
     model_id: model.id,
     model: model.model,
+    profile: model.profile.id,
     base_model_id: model.base,
     endpoint: model.endpoint,
     benchmark_id: sample.benchmark,
@@ -79,7 +87,8 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     category: sample.category,
     repeat: row.repeat,
     prompt: sample.prompt,
-    image_sha256: sample.images.map((image) => image.sha256).join(" ") || null,
+    image_sha256: sample.images.map((image) => image.sha256),
+    judge_context: judgeContextCell(sample),
     thinking: split?.thinking ?? null,
     thinking_words: typeof split?.thinking === "string" ? countWords(split.thinking) : null,
     answer: split ? split.answer : null,
@@ -96,6 +105,15 @@ export function responseRow(experiment: Experiment, row: PlannedRow, result: Res
     cache_key: row.key,
   };
   return Object.keys(RESPONSES_SCHEMA).map((column) => values[column as keyof typeof RESPONSES_SCHEMA]);
+}
+
+/** Thinking and answer of a reply (or of a dialogue's replies) as the model's profile reads them. */
+export function splitReply(model: Pick<ResolvedModel, "profile">, response: CachedResponse, turns?: readonly CachedResponse[]): SplitResponse {
+  const { exchange, rules } = model.profile;
+  if (exchange.kind === "dialogue" && turns) {
+    return splitDialogue(turns.map((t) => ({ message: t, finishReason: t.finish_reason })), exchange.turns, exchange.source, rules);
+  }
+  return splitThinking(response, response.finish_reason, rules);
 }
 
 /**

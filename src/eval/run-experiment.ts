@@ -18,8 +18,10 @@ import { startSimulator } from "../simulator/index.ts";
 import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
 import { runCells } from "./cells.ts";
 import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
+import { profileHash } from "../models/profile.ts";
+import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
-import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
+import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
 
 export interface EvalOptions {
@@ -88,41 +90,37 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
 
   const cache = new ResponseCache(options.cacheDir);
   const progress = new Progress(planned.length, options.progress);
-  const results = new Array<Result>(planned.length);
-  const runnable: Array<{ index: number; item: WorkItem }> = [];
+  const results = new Array<RowResult>(planned.length);
+  const singles: Array<{ index: number; item: WorkItem }> = [];
+  const dialogues: Array<{ index: number; row: PlannedRow }> = [];
   planned.forEach((row, index) => {
     const problem = unavailable[row.model.id];
     if (problem !== undefined) {
       results[index] = { ok: false, errorKind: row.model.unconfigured ? "endpoint_unconfigured" : "endpoint_unavailable", error: problem, attempts: 0 };
       progress.record(results[index]!);
+    } else if (row.model.profile.exchange.kind === "dialogue") {
+      dialogues.push({ index, row });
     } else {
-      runnable.push({
+      singles.push({
         index,
         item: { key: row.key, endpoint: row.model.id, body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side) },
       });
     }
   });
-  const onResult = (_item: WorkItem, result: Result) => progress.record(result);
   const batchModels = new Set(experiment.models.filter((m) => m.mode === "batch").map((m) => m.id));
-  const [online, batch] = [runnable.filter((r) => !batchModels.has(r.item.endpoint)), runnable.filter((r) => batchModels.has(r.item.endpoint))];
+  const ask = (entries: ReadonlyArray<{ index: number; item: WorkItem }>, onResult?: (item: WorkItem, result: Result) => void) =>
+    askRound(entries, endpoints, batchModels, { cache, timeoutMs: spec.timeout_s * 1000, maxAttempts: spec.max_attempts, pollIntervalMs: spec.batch_poll_s * 1000, log, ...(onResult && { onResult }) });
   try {
     await Promise.all([
-      runWork(online.map((r) => r.item), endpoints, { cache, timeoutMs: spec.timeout_s * 1000, maxAttempts: spec.max_attempts, onResult }).then(
-        (answers) => online.forEach((r, i) => (results[r.index] = answers[i]!)),
-      ),
-      ...endpoints
-        .filter((endpoint) => batchModels.has(endpoint.id))
-        .map(async (endpoint) => {
-          const mine = batch.filter((r) => r.item.endpoint === endpoint.id);
-          const answers = await runBatch(mine.map((r) => r.item), endpoint, {
-            cache,
-            timeoutMs: spec.timeout_s * 1000,
-            pollIntervalMs: spec.batch_poll_s * 1000,
-            onResult,
-            onStatus: (line) => log(`[eval] ${endpoint.id}: ${line}`),
-          });
-          mine.forEach((r, i) => (results[r.index] = answers[i]!));
-        }),
+      ask(singles, (_item, result) => progress.record(result)).then((answers) => singles.forEach((s, i) => (results[s.index] = answers[i]!))),
+      runDialogues(dialogues, (entries) => ask(entries), {
+        imageMaxSide: spec.image_max_side,
+        onRow: (index, result) => {
+          results[index] = result;
+          progress.record(result);
+        },
+        log,
+      }),
     ]);
   } finally {
     cache.close();
@@ -163,6 +161,8 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     endpoints: experiment.models.map((m) => ({
       model_id: m.id,
       model: m.model,
+      profile: m.profile.id,
+      profile_sha256: profileHash(m.profile),
       endpoint: m.endpoint,
       simulated: m.simulated,
       api_key_env: m.apiKeyEnv,
@@ -187,6 +187,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       timeoutMs: spec.timeout_s * 1000,
       ...(simulatorUrl && { simulatorUrl }),
       calibrate: options.calibrate !== false,
+      samples,
     });
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     if (judged.calibration) log(`[eval] ${calibrationSummary(judged.calibration)}`);
@@ -264,6 +265,42 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
     endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream });
   }
   return { endpoints, unavailable };
+}
+
+/**
+ * One round of requests, each to its model's endpoint: online through the pools, or as OpenAI
+ * batches for batch-mode models. Results in the order of `entries`.
+ */
+async function askRound(
+  entries: ReadonlyArray<{ index: number; item: WorkItem }>,
+  endpoints: readonly Endpoint[],
+  batchModels: ReadonlySet<string>,
+  options: { cache: ResponseCache; timeoutMs: number; maxAttempts: number; pollIntervalMs: number; log: (line: string) => void; onResult?: (item: WorkItem, result: Result) => void },
+): Promise<Result[]> {
+  const results = new Array<Result>(entries.length);
+  const positions = entries.map((_, i) => i);
+  const online = positions.filter((i) => !batchModels.has(entries[i]!.item.endpoint));
+  const { cache, timeoutMs, onResult } = options;
+  await Promise.all([
+    runWork(online.map((i) => entries[i]!.item), endpoints, { cache, timeoutMs, maxAttempts: options.maxAttempts, ...(onResult && { onResult }) }).then((answers) =>
+      online.forEach((position, i) => (results[position] = answers[i]!)),
+    ),
+    ...endpoints
+      .filter((endpoint) => batchModels.has(endpoint.id))
+      .map(async (endpoint) => {
+        const mine = positions.filter((i) => entries[i]!.item.endpoint === endpoint.id);
+        if (mine.length === 0) return;
+        const answers = await runBatch(mine.map((i) => entries[i]!.item), endpoint, {
+          cache,
+          timeoutMs,
+          pollIntervalMs: options.pollIntervalMs,
+          ...(onResult && { onResult }),
+          onStatus: (line) => options.log(`[eval] ${endpoint.id}: ${line}`),
+        });
+        mine.forEach((position, i) => (results[position] = answers[i]!));
+      }),
+  ]);
+  return results;
 }
 
 /** Writes through a temporary file in the same folder, then renames: readers never see half a file. */

@@ -2,14 +2,16 @@
 // SpecError naming the file, the line, the field path and the fix.
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { BENCHMARKS } from "../benchmarks/index.ts";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
+import { DEFAULT_PROFILE_ID, getProfile, profileHash, type Profile } from "../models/index.ts";
 import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
 import { applyFineTunes, lookUpFineTunes, type FineTuneLookup } from "./finetune-refs.ts";
 import { applyLocalOverride, localOverridePath, readLocalOverride, type LocalOverride } from "./local.ts";
 import { ExperimentSpec, type Generation } from "./spec.ts";
-import { formatPath, parseYamlSpec } from "./yaml-spec.ts";
+import { formatPath, parseYamlSpec, type LineOf } from "./yaml-spec.ts";
 
 export interface ResolvedModel {
   id: string;
@@ -22,8 +24,14 @@ export interface ResolvedModel {
   endpoint: string;
   apiKeyEnv: string | null;
   base: string | null;
+  /** How the model is prompted and its output read (src/models/profiles/). */
+  profile: Profile;
+  /** The model's, else the experiment's, else the profile's. */
   systemPrompt: string | null;
+  /** Field by field: the model's, the experiment's as written, the profile's, then the experiment's defaults. */
   generation: Generation;
+  /** A dialogue profile's settings per turn (its turn settings under the experiment's and the model's); null otherwise. */
+  turnGenerations: Generation[] | null;
   extraBody: Record<string, unknown>;
   concurrency: number;
   stream: boolean;
@@ -47,6 +55,8 @@ export interface Experiment {
   unconfiguredJudges: Record<string, string>;
   /** The local override file applied (see local.ts), if there was one. */
   localFile: string | null;
+  /** The line of a field in the file, for errors found after loading (e.g. an endpoint judge's settings). */
+  lineOf?: LineOf;
 }
 
 export interface LoadOptions {
@@ -97,7 +107,9 @@ export interface ParseOptions extends LoadOptions {
 
 export function parseExperiment(text: string, file: string, options: ParseOptions = {}): Experiment {
   const env = options.env ?? process.env;
-  const { value: declared, lineOf } = parseYamlSpec(text, file, ExperimentSpec);
+  const { value: declared, lineOf, raw } = parseYamlSpec(text, file, ExperimentSpec);
+  // Generation fields the file gives (they override profiles), apart from the schema's defaults (which do not).
+  const written = (raw as { generation?: Record<string, unknown> } | null)?.generation;
   // Identity is what the file declares; endpoints this machine adds are recorded per row instead.
   const overridden = options.local ? applyLocalOverride(declared, options.local, file) : declared;
   const spec = applyFineTunes(overridden, options.finetunes ?? {}, file, lineOf);
@@ -123,6 +135,10 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     if (model.base !== undefined && (model.base === model.id || !spec.models.some((m) => m.id === model.base))) {
       throw new SpecError(file, `models[${i}].base`, `"${model.base}" is not another model of this experiment`, `known ids: ${spec.models.map((m) => m.id).join(", ")}`, lineOf(at("base")));
     }
+    const profile = getProfile(model.profile ?? DEFAULT_PROFILE_ID);
+    const givenGeneration = written ? pick(spec.generation, Object.keys(written)) : {};
+    const defaults = written ? {} : spec.generation;
+    const settings = (turn: Generation = {}): Generation => ({ ...defaults, ...profile.generation, ...turn, ...givenGeneration, ...model.generation });
     return {
       id: model.id,
       model: model.model,
@@ -131,8 +147,10 @@ export function parseExperiment(text: string, file: string, options: ParseOption
       endpoint: model.simulated ? simulatorEndpoint(DEFAULT_SIMULATOR_CONFIG) : unconfigured ? "unconfigured" : endpointIdentity(baseUrls).join(" "),
       apiKeyEnv: model.api_key_env ?? null,
       base: model.base ?? null,
-      systemPrompt: model.system_prompt ?? spec.system_prompt ?? null,
-      generation: { ...spec.generation, ...model.generation },
+      profile,
+      systemPrompt: model.system_prompt ?? spec.system_prompt ?? profile.system_prompt ?? null,
+      generation: settings(),
+      turnGenerations: profile.exchange.kind === "dialogue" ? profile.exchange.turns.map((turn) => settings(turn.generation)) : null,
       extraBody: model.extra_body ?? {},
       concurrency: model.concurrency ?? spec.concurrency,
       stream: model.stream ?? false,
@@ -167,12 +185,23 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     grader = url === undefined ? undefined : { ...resolved, base_url: url };
   }
   spec.benchmarks.forEach((b, i) => {
+    // Checked here, not when the run reaches them: the fix is a line of this file.
+    const benchmark = Object.hasOwn(BENCHMARKS, b.id) ? BENCHMARKS[b.id] : undefined;
+    if (!benchmark) {
+      throw new SpecError(file, `benchmarks[${i}].id`, `unknown benchmark "${b.id}"`, `known benchmarks: ${Object.keys(BENCHMARKS).join(", ")}`, lineOf(["benchmarks", i, "id"]));
+    }
+    if (b.subset !== undefined && !benchmark.subsets.includes(b.subset)) {
+      throw new SpecError(file, `benchmarks[${i}].subset`, `${b.id} has no subset "${b.subset}"`, `its subsets: ${benchmark.subsets.join(", ")}`, lineOf(["benchmarks", i, "subset"]));
+    }
     if (spec.benchmarks.findIndex((o) => o.id === b.id && o.subset === b.subset) !== i) {
       throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
     }
   });
-  // Not part of what the experiment is: its wording, and where this machine keeps the data.
-  const { description: _description, $schema: _schema, data_dir: _dataDir, finetune_store: _store, ...identity } = declared;
+  // Not part of what the experiment is: its wording, and where this machine keeps the data. The
+  // profiles models name are (what they send and how they are read): a changed profile is a changed study.
+  const { description: _description, $schema: _schema, data_dir: _dataDir, finetune_store: _store, ...declaredIdentity } = declared;
+  const named = [...new Set(declared.models.flatMap((m) => (m.profile ? [m.profile] : [])))].sort();
+  const identity = named.length ? { ...declaredIdentity, profiles: Object.fromEntries(named.map((id) => [id, profileHash(getProfile(id))])) } : declaredIdentity;
   const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) || spec.grader?.simulated ? DEFAULT_SIMULATOR_CONFIG : null;
   if (spec.simulator && !simulator) {
     throw new SpecError(file, "simulator", "is set but no model or judge has simulated: true", "remove it, or mark the simulated models", lineOf(["simulator"]));
@@ -188,7 +217,12 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     dataDir,
     unconfiguredJudges,
     localFile: options.local?.file ?? null,
+    lineOf,
   };
+}
+
+function pick<T extends object>(object: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => keys.includes(key))) as Partial<T>;
 }
 
 /** The URLs an endpoint variable holds (comma-separated replicas); [] when it is unset or empty. */

@@ -1,6 +1,7 @@
 // The experiment spec: one definition gives the TypeScript type, the validation with its error
 // messages, and the JSON Schema that editors use for completion (experiments/experiment.schema.json).
 import { z } from "zod";
+import { DEFAULT_PROFILE_ID, PROFILE_IDS } from "../models/profiles/index.ts";
 
 const id = z
   .string()
@@ -41,8 +42,12 @@ export const ModelSpec = z
       .optional()
       .describe("the environment variable that holds the API key"),
     base: id.optional().describe("id of the model this one is compared against"),
-    system_prompt: z.string().optional(),
-    generation: Generation.optional().describe("overrides the experiment's generation settings"),
+    profile: z
+      .enum(PROFILE_IDS)
+      .optional()
+      .describe(`how the model is prompted and its output read, as its authors run it (\`thinksafe profiles\` lists them; default ${DEFAULT_PROFILE_ID})`),
+    system_prompt: z.string().optional().describe("overrides the profile's system prompt"),
+    generation: Generation.optional().describe("overrides the experiment's and the profile's generation settings"),
     extra_body: z
       .record(z.string(), z.unknown())
       .optional()
@@ -80,6 +85,15 @@ export const JudgeRef = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself")
       .optional(),
     simulated: z.literal(true).optional().describe("endpoint judges: served by the built-in simulator (its output is simulated)"),
+    images: z
+      .boolean()
+      .optional()
+      .describe("llm-judge: also send the sample's images (a vision-capable judge model; costs image tokens on every request)"),
+    image_max_side: z
+      .int()
+      .positive()
+      .optional()
+      .describe("llm-judge with images: downscale images whose longest side is larger (default: the experiment's image_max_side)"),
   })
   .strict();
 
@@ -91,15 +105,17 @@ export const ExperimentSpec = z
     models: z.array(ModelSpec).min(1),
     benchmarks: z.array(BenchmarkRef).min(1),
     repeats: z.int().positive().default(1),
-    generation: Generation.default({ temperature: 0, max_tokens: 2048 }),
-    system_prompt: z.string().optional().describe("sent before every prompt unless a model sets its own"),
+    generation: Generation.default({ temperature: 0, max_tokens: 2048 }).describe(
+      "sampling settings; the fields given here override a model profile's recommended ones (the default applies only where neither sets a field)",
+    ),
+    system_prompt: z.string().optional().describe("sent before every prompt unless a model sets its own; overrides the profiles' system prompts"),
     concurrency: z.int().positive().default(16).describe("requests in flight per endpoint"),
     timeout_s: z.number().positive().default(60).describe("per request"),
     max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),
     batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
     judges: z.array(JudgeRef).default([]),
-    grader: JudgeRef.omit({ id: true })
+    grader: JudgeRef.omit({ id: true, images: true, image_max_side: true })
       .optional()
       .describe("MM-Vet's LLM grader (upstream: gpt-4-0613), given like an endpoint judge; without one, MM-Vet answers are recorded unscored"),
     data_dir: z

@@ -10,6 +10,8 @@ export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
 export interface ParsedYaml<T> {
   value: T;
   lineOf: LineOf;
+  /** The document as written, before defaults: tells a field given from a default one. */
+  raw: unknown;
 }
 
 /** Parses `text` as YAML and validates it with `schema`; the first problem becomes a SpecError. */
@@ -21,9 +23,17 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
     throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, lines.linePos(yamlError.pos[0]).line);
   }
   const lineOf: LineOf = (path) => nodeLine(doc, lines, path);
-  const result = schema.safeParse(doc.toJS() ?? {});
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new SpecError(file, "", "the file is empty", `it needs at least ${requiredKeys(schema).join(", ")}`);
+  }
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new SpecError(file, "", `expected a mapping of fields (${requiredKeys(schema).map((k) => `${k}: …`).join(", ")}), found ${describeValue(raw)}`, undefined, lineOf([]));
+  }
+  // reportInput: zod then says what it found, not only what it expected.
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw issueError(file, result.error.issues[0]!, lineOf, schema);
-  return { value: result.data, lineOf };
+  return { value: result.data, lineOf, raw };
 }
 
 /** `models[2].base_url` */
@@ -41,10 +51,63 @@ function issueError(file: string, issue: z.core.$ZodIssue, lineOf: LineOf, schem
   if (issue.code === "invalid_type" && issue.input === undefined) {
     return new SpecError(file, path, "is missing", `add ${String(issue.path.at(-1))}: <${issue.expected}>`, lineOf(issue.path.slice(0, -1)));
   }
-  if (issue.code === "invalid_value") {
-    return new SpecError(file, path, `expected one of ${issue.values.map(String).join(", ")}`, undefined, lineOf(issue.path));
+  // Everything else is about the value at the field's own line: what was expected, what was found.
+  const line = lineOf(issue.path);
+  const found = mayEcho(issue.path) ? `, found ${describeValue(issue.input)}` : "";
+  if (issue.code === "invalid_type") {
+    const expected = expectedOf(schema, issue.path) ?? article(issue.expected);
+    const quoted = typeof issue.input === "string" && issue.input.trim() !== "" && !Number.isNaN(Number(issue.input)) && /number/.test(expected);
+    return new SpecError(file, path, `expected ${expected}${found}`, quoted ? `write it without quotes: ${String(issue.path.at(-1))}: ${issue.input}` : undefined, line);
   }
-  return new SpecError(file, path, issue.message.replace(/^Invalid input: /, ""), undefined, lineOf(issue.path));
+  if (issue.code === "invalid_value") {
+    return new SpecError(file, path, `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.map(String).join(", ")}`}${found}`, undefined, line);
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
+    const bound = issue.code === "too_small" ? (issue.inclusive ? "at least" : "greater than") : issue.inclusive ? "at most" : "less than";
+    return new SpecError(file, path, `expected ${expectedOf(schema, issue.path) ?? "a number"} ${bound} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}${found}`, undefined, line);
+  }
+  // Format problems (an id's characters, a URL, a variable's NAME) carry their own message; the value
+  // is not echoed, as it may be a key pasted in the wrong place.
+  return new SpecError(file, path, issue.message.replace(/^Invalid input: /, ""), undefined, line);
+}
+
+/** What a field takes, in words, from the schema itself (zod says "number" for a whole number). */
+function expectedOf(root: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+  let schema = root;
+  for (const step of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject && typeof step === "string") schema = schema.shape[step] as z.ZodType;
+    else if (schema instanceof z.ZodArray && typeof step === "number") schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodRecord && typeof step === "string") schema = schema.valueType as z.ZodType;
+    else return undefined;
+    if (schema === undefined) return undefined;
+  }
+  schema = unwrap(schema);
+  if (schema instanceof z.ZodNumber) return schema.format?.includes("int") ? "a whole number" : "a number";
+  if (schema instanceof z.ZodString) return "text";
+  if (schema instanceof z.ZodBoolean) return "true or false";
+  if (schema instanceof z.ZodArray) return "a list";
+  if (schema instanceof z.ZodObject || schema instanceof z.ZodRecord) return "a mapping of fields";
+  return undefined;
+}
+
+function article(type: string): string {
+  return { number: "a number", int: "a whole number", string: "text", boolean: "true or false", array: "a list", object: "a mapping of fields" }[type] ?? type;
+}
+
+/** A YAML value as a reader would name it: `text "three"`, `the number 2.5`, `a list`, `nothing (an empty value)`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing (an empty value)";
+  if (typeof value === "string") return `text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return "a list";
+  return "a mapping";
+}
+
+/** Values of fields that may hold a secret by mistake are never repeated in a message. */
+function mayEcho(path: readonly PropertyKey[]): boolean {
+  return !/key|token|secret|password|url/i.test(String(path.at(-1) ?? ""));
 }
 
 /** Field names the schema allows at an object path, for "did you mean" help. */
@@ -58,6 +121,15 @@ function knownKeys(root: z.ZodType, path: readonly PropertyKey[]): string[] {
   }
   schema = unwrap(schema);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape).filter((k) => k !== "$schema") : [];
+}
+
+/** The top-level fields without a default, which every file must give. */
+function requiredKeys(root: z.ZodType): string[] {
+  const schema = unwrap(root);
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>)
+    .filter(([, field]) => !(field instanceof z.ZodOptional || field instanceof z.ZodDefault || field instanceof z.ZodPrefault))
+    .map(([key]) => key);
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {

@@ -135,6 +135,36 @@ describe("thinksafe finetune", () => {
     assert.match(both.err, /give either --base-url URL .* or --simulated/);
   });
 
+  test("a training file with images needs a vision-capable base model: a text-only one is refused before anything is uploaded", async (t) => {
+    const sim = await simulator(t);
+    const dir = await tempDir(t);
+    const store = join(dir, "store");
+    const file = join(dir, "vision.jsonl");
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
+    const withImage = JSON.stringify({
+      messages: [
+        { role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${png}` } }, { type: "text", text: "What does the sign say?" }] },
+        { role: "assistant", content: "<think>\nA sign.\n</think>\nIt says stop." },
+      ],
+    });
+    await writeFile(file, `${example("q", "a")}\n${withImage}\n`);
+    const refused = await cli("finetune", "create", "--training-file", file, "--model", "gpt-4o-mini-2024-07-18", "--base-url", sim.url, "--store", store);
+    assert.equal(refused.code, 2);
+    assert.equal(
+      refused.err,
+      `thinksafe: --model gpt-4o-mini-2024-07-18: 1 of 2 examples in ${file} carry images (the first on line 2), and gpt-4o-mini-2024-07-18 is fine-tuned on text only; use a vision-capable base model: --model gpt-4o-2024-08-06 (OpenAI's vision fine-tuning)`,
+    );
+    assert.equal(sim.stats().requests, 0, "nothing was uploaded");
+    assert.deepEqual(await records(store), []);
+    // A fine-tuned text-only model is text-only too; a text file is fine for any model.
+    assert.equal((await cli("finetune", "create", "--training-file", file, "--model", "ft:gpt-4o-mini-2024-07-18:org::abc", "--base-url", sim.url, "--store", store)).code, 2);
+    const { checkBaseModel, trainingFileFacts } = await import("./base-model.ts");
+    assert.deepEqual(trainingFileFacts(Buffer.from(`${withImage}\n\n${example("q", "a")}\n`)), { examples: 2, withImages: 1, firstImageLine: 1 });
+    assert.equal(checkBaseModel("gpt-4o-2024-08-06", trainingFileFacts(Buffer.from(withImage)), file), null);
+    assert.equal(checkBaseModel("gpt-4o-mini-2024-07-18", trainingFileFacts(Buffer.from(example("q", "a"))), file), null);
+    assert.match(String(checkBaseModel("my-org/vlm", trainingFileFacts(Buffer.from(withImage)), file)), /cannot tell whether my-org\/vlm fine-tunes on images/);
+  });
+
   test("a running job is cancelled and the cancellation recorded", async (t) => {
     const sim = await simulator(t, { validating_ms: 60_000 });
     const dir = await tempDir(t);

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI, { toFile } from "openai";
+import { checkBaseModel, trainingFileFacts } from "./base-model.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { endpointIdentity } from "../experiments/load.ts";
 import { sha256 } from "../provenance.ts";
@@ -70,6 +71,9 @@ export async function createFineTune(store: FineTuneStore, options: CreateOption
     }
   }
   const training = await readInput(options.trainingFile, "--training-file");
+  // Before anything is uploaded or paid for: images need a vision-capable base model.
+  const note = checkBaseModel(options.model, trainingFileFacts(training.bytes), options.trainingFile);
+  if (note && !options.endpoint.simulated) options.log?.(`[finetune] note: ${note}`);
   const validation = options.validationFile === undefined ? undefined : await readInput(options.validationFile, "--validation-file");
   const hyperparameters = { n_epochs: "auto", batch_size: "auto", learning_rate_multiplier: "auto", ...options.hyperparameters };
   const baseUrl = options.endpoint.simulated ? null : endpointIdentity([options.endpoint.baseUrl])[0]!;

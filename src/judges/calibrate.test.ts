@@ -88,7 +88,7 @@ describe("judge calibration statistics (src/stats/judge_calibration.sql)", () =>
     const set: LoadedHumanSet = {
       id: "hand",
       sha256: "0",
-      items: script.map(([human], i) => ({ itemId: String(i), prompt: "p", response: `r${i}`, imageDescription: null, humanMajority: human })),
+      items: script.map(([human], i) => ({ itemId: String(i), prompt: "p", response: `r${i}`, context: {}, humanMajority: human })),
     };
     const scripted = (id: string, verdicts: readonly (boolean | null)[]): CalibratedJudge => ({
       id,
@@ -177,7 +177,7 @@ describe("calibrating judges on the human-labelled sets", () => {
       assert.deepEqual([row.tp, row.fp, row.tn, row.fn], [expected.tp, expected.fp, expected.tn, expected.fn]);
       for (const column of ["agreement", "fpr", "fnr", "kappa"] as const) assertClose(row[column], expected[column], `${String(row.judge_id)} ${column}`);
     }
-    assert.match(String(first.table.find((r) => r.judge_id === "llm-judge")!.judge_version), /^llm-judge@rubrics-[0-9a-f]{12}\+verdict-parser-1\+sim\/judge$/);
+    assert.match(String(first.table.find((r) => r.judge_id === "llm-judge")!.judge_version), /^llm-judge@rubrics-[0-9a-f]{12}\+context-1\+verdict-parser-1\+sim\/judge$/);
 
     const again = await calibrated(judges, sets);
     assert.equal(sim.stats().requests, asked, "every reply came from the cache");

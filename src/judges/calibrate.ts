@@ -2,13 +2,18 @@
 // with people can be shown beside the results it produces. The judges run exactly as when judging a
 // run (endpoint judges through the runner and the response cache, so calibration is cached and
 // resumable); the statistics are src/stats/judge_calibration.sql. Two human sets ship: JailbreakBench's
-// 300 labelled responses (text) and HarmBench's 220 multimodal generations (the image is not sent;
-// the judge gets HarmBench's description of it where there is one).
+// 300 labelled responses (text) and HarmBench's 220 multimodal generations (the image is not shipped,
+// so not sent). Each item gets the same judge context a study sample does, from its set: the
+// behaviour or goal as the request (JailbreakBench's `goal` beside the jailbreak prompt that was
+// sent; HarmBench's behaviour string) and HarmBench's description of the image where there is one,
+// so calibration and study are the same task.
+import type { JudgeContext } from "../benchmarks/sample.ts";
 import { readJudgeComparison } from "../datasets/judge-comparison.ts";
+import { judgeContextCell } from "./context.ts";
 import { DEFAULT_HARMBENCH_MULTIMODAL, readHarmBenchMultimodal } from "../datasets/harmbench-multimodal.ts";
 import { DEFAULT_JUDGE_COMPARISON } from "../agreement/index.ts";
 import { sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell } from "../stats/database.ts";
+import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** One human-labelled response, as a judge sees it. */
 export interface HumanLabelledItem {
@@ -17,7 +22,8 @@ export interface HumanLabelledItem {
   prompt: string;
   /** The judged text: the model's response. */
   response: string;
-  imageDescription: string | null;
+  /** What the judge is told beyond the prompt, from the set's own fields (as a study sample's judge context). */
+  context: JudgeContext;
   /** The human majority: the response is unsafe (jailbroken, harmful). */
   humanMajority: boolean;
 }
@@ -38,7 +44,7 @@ export const JAILBREAKBENCH_SET: HumanSet = {
       // The prompt as sent (the jailbreak), as judges see a run's prompts; `goal` is the bare behavior.
       prompt: item.prompt,
       response: item.response,
-      imageDescription: null,
+      context: { request: item.goal },
       humanMajority: item.humanMajority,
     })),
 };
@@ -51,7 +57,8 @@ export const HARMBENCH_MULTIMODAL_SET: HumanSet = {
       itemId: `${item.behaviorId}/${item.index}`,
       prompt: item.instruction,
       response: item.generation,
-      imageDescription: item.imageDescription,
+      // HarmBench's multimodal behaviour is its instruction; its classifier gets the image description as context.
+      context: { request: item.instruction, ...(item.imageDescription !== null && { imageDescription: item.imageDescription }) },
       humanMajority: item.humanMajority,
     })),
 };
@@ -98,7 +105,7 @@ export async function calibrationDatabase(judges: readonly CalibratedJudge[], se
   const items = sets.flatMap((set) => set.items.map((item) => ({ set: set.id, item })));
   // Shaped like a row of responses.parquet, which is what judges read.
   const texts = items.map(({ set, item }) => ({
-    response: { benchmark_id: set, sample_id: item.itemId, prompt: item.prompt, category: null, image_description: item.imageDescription },
+    response: { benchmark_id: set, sample_id: item.itemId, prompt: item.prompt, category: null, judge_context: judgeContextCell({ judgeContext: item.context }) },
     target: "answer" as const,
     text: item.response,
   }));
@@ -127,10 +134,10 @@ export function calibrationQuery(experimentId: string): string {
 }
 
 /** What produced the table, for its Parquet key-value metadata. */
-export function calibrationProvenance(judges: readonly CalibratedJudge[], sets: readonly LoadedHumanSet[]): Record<string, string> {
+export function calibrationProvenance(judges: readonly CalibratedJudge[], sets: readonly LoadedHumanSet[]): Metadata {
   return {
-    "thinksafe.judges": judges.map((j) => `${j.id}@${j.version}`).join(","),
-    "thinksafe.human_sets": sets.map((s) => `${s.id}@sha256:${s.sha256}`).join(","),
+    "thinksafe.judges": judges.map((j) => ({ id: j.id, version: j.version })),
+    "thinksafe.human_sets": sets.map((s) => ({ id: s.id, sha256: s.sha256 })),
     "thinksafe.sql_sha256": sha256(["macros", "judge_calibration"].map(statisticSql).join("\n")),
   };
 }

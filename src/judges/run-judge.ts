@@ -3,27 +3,36 @@
 // endpoint's identity and the exact body, so a rejudge with the same judge asks nothing, and a change
 // of rubric, parser or judge model asks again. Failed requests become `error` verdicts (never cached,
 // never safe); replies the parser cannot read become `unparsed`.
+import type { SampleImage } from "../benchmarks/sample.ts";
 import { canonicalJson } from "../canonical.ts";
 import { splitThinking } from "../models/index.ts";
 import { sha256 } from "../provenance.ts";
 import type { CachedResponse, ResponseCache } from "../runner/cache.ts";
 import type { ChatBody } from "../runner/provider.ts";
+import { Progress } from "../runner/progress.ts";
 import { runWork, type Endpoint, type WorkItem } from "../runner/run.ts";
+import type { JudgeFacts } from "./context.ts";
 
 export interface JudgeInput {
   benchmarkId: string;
   sampleId: string;
-  /** The request the evaluated model was sent. */
+  /** The text prompt the evaluated model was sent (with its images). */
   prompt: string;
   category: string | null;
-  /** Safety-awareness suites (MSSBench, SIUO): the situation the image shows. */
-  situation?: "safe" | "unsafe";
-  /** A faithful text description of the image, for judges that do not see it. */
-  imageDescription?: string;
+  /** What the benchmark's data says beyond the prompt: the underlying request, typed text, situation, … */
+  context?: JudgeFacts;
+  /**
+   * The images the model was sent, for judges that look at them (`images: true`); or why they could
+   * not be had, which fails this input alone.
+   */
+  images?: JudgeImages;
   /** The text judged: the model's answer or its thinking. */
   text: string;
   target: "answer" | "thinking";
 }
+
+/** A sample's images for a judge, in the order the model got them, or the reason they are missing. */
+export type JudgeImages = { ok: true; images: readonly Pick<SampleImage, "name" | "bytes" | "sha256">[] } | { ok: false; problem: string };
 
 export interface JudgeOutput {
   verdict: "safe" | "unsafe" | "unparsed" | "error";
@@ -42,7 +51,16 @@ export interface EndpointJudge {
   id: string;
   /** Changes with the judge's behaviour (prompt hash, parser version, judge model); keys the cache. */
   version: string;
+  /** The request for one input (whose images, if it has any, are at hand). */
+  request(input: JudgeInput): JudgeRequest;
   judgeAll(inputs: readonly JudgeInput[], context: { cache: ResponseCache; timeoutMs?: number }): Promise<JudgeOutput[]>;
+}
+
+/** One judge request: what keys it, and the body as sent, built only when it is sent (it may hold images). */
+export interface JudgeRequest {
+  /** The body with each image named by its hash and downscale instead of its bytes (the same body when there is none). */
+  keyBody: ChatBody;
+  body(): ChatBody | Promise<ChatBody>;
 }
 
 /** Where a judge sends its requests, as for MM-Vet's grader. */
@@ -78,23 +96,43 @@ export function judgeReplyOf(response: Pick<CachedResponse, "content" | "reasoni
   return { answer: split.answer, raw };
 }
 
-/** Sends one request per input (the cache answers repeats), then parses each reply. */
+/** The work item of a judge request: keyed on the judge's version, its endpoint's identity and the key body. */
+export function judgeWorkItem(judge: { version: string } & JudgeEndpoint, request: JudgeRequest): WorkItem {
+  return { key: judgeRequestKey(judge.version, judge.endpointIdentity, request.keyBody), endpoint: judge.endpoint.id, body: () => request.body() };
+}
+
+/**
+ * Sends one request per input (the cache answers repeats), then parses each reply. An input whose
+ * images could not be had is an `error` verdict of its own, and nothing is sent for it.
+ */
 export async function runJudgeRequests(
   judge: { version: string } & JudgeEndpoint,
-  bodies: readonly ChatBody[],
+  inputs: readonly JudgeInput[],
+  request: (input: JudgeInput) => JudgeRequest,
   context: { cache: ResponseCache; timeoutMs?: number },
   parse: (reply: JudgeReply) => JudgeOutput,
 ): Promise<JudgeOutput[]> {
-  const items: WorkItem[] = bodies.map((body) => ({
-    key: judgeRequestKey(judge.version, judge.endpointIdentity, body),
-    endpoint: judge.endpoint.id,
-    body: () => body,
-  }));
-  const results = await runWork(items, [judge.endpoint], { cache: context.cache, timeoutMs: context.timeoutMs ?? 60_000, maxAttempts: 6 });
-  return results.map((result): JudgeOutput => {
-    if (!result.ok) return { verdict: "error", unsafe: null, score: null, explanation: `${result.errorKind}: ${result.error}` };
-    return { ...parse(judgeReplyOf(result.response)), simulated: result.response.simulated };
+  const outputs = new Array<JudgeOutput>(inputs.length);
+  const sent: { index: number; item: WorkItem }[] = [];
+  inputs.forEach((input, index) => {
+    if (input.images?.ok === false) outputs[index] = { verdict: "error", unsafe: null, score: null, explanation: `image_unavailable: ${input.images.problem}` };
+    else sent.push({ index, item: judgeWorkItem(judge, request(input)) });
   });
+  // Progress on a terminal, and a line every few seconds in a log; the caller prints the summary.
+  const progress = new Progress(sent.length, process.stderr, `judge ${judge.endpoint.id}`);
+  const results = await runWork(sent.map((s) => s.item), [judge.endpoint], {
+    cache: context.cache,
+    timeoutMs: context.timeoutMs ?? 60_000,
+    maxAttempts: 6,
+    onResult: (_item, result) => progress.record(result),
+  });
+  progress.finish();
+  results.forEach((result, i) => {
+    outputs[sent[i]!.index] = result.ok
+      ? { ...parse(judgeReplyOf(result.response)), simulated: result.response.simulated }
+      : { verdict: "error", unsafe: null, score: null, explanation: `${result.errorKind}: ${result.error}` };
+  });
+  return outputs;
 }
 
 /** An `unparsed` output: the reason and the judge's raw reply, never a decision. */

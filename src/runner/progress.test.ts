@@ -26,12 +26,23 @@ test("on a terminal the line shows done/total, rate, ETA, errors and tokens; the
   assert.equal(progress.finish().replace(/in [\d.]+ s/, "in T s"), "[eval] 4 requests in T s: 1 answered, 1 from cache, 2 failed (timeout 2); 3.0k tokens");
 });
 
-test("off a terminal nothing is written until the summary", () => {
+test("off a terminal a plain line every few seconds while the counts move, none while they stall, none after the summary", async () => {
   const pipe = stream(false);
-  const progress = new Progress(2, pipe);
+  const progress = new Progress(10, pipe, "eval", { logEveryMs: 40 });
+  await sleep(100);
+  assert.equal(pipe.writes.length, 1, "a first line shows the run started, before any answer");
+  assert.match(pipe.writes[0]!, /^\[eval\] 0\/10 0\.0% · 0\/s · ETA – · 0 errors · 0 tokens\n$/);
+  for (let i = 0; i < 3; i++) progress.record(ok(false));
+  await sleep(100);
+  assert.equal(pipe.writes.length, 2);
+  assert.match(pipe.writes[1]!, /^\[eval\] 3\/10 30\.0% · \d+\/s · ETA \d+:\d\d · 0 errors · 4\.5k tokens\n$/);
+  assert.ok(pipe.writes.every((w) => !w.includes("\r") && !w.includes("\x1b")), "no terminal control codes in a log");
+  await sleep(150);
+  assert.equal(pipe.writes.length, 2, "nothing moved: no repeated line (at least one a minute)");
   progress.record(ok(false));
-  progress.record(ok(false));
-  assert.deepEqual(pipe.writes, []);
-  assert.match(progress.finish(), /2 answered, 0 from cache, 0 failed; 3\.0k tokens$/);
-  assert.deepEqual(pipe.writes, []);
+  assert.match(progress.finish(), /4 answered, 0 from cache, 0 failed; 6\.0k tokens$/);
+  await sleep(100);
+  assert.equal(pipe.writes.length, 2, "the summary stops the lines");
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,13 @@
 // Progress of a run: done/total, rate, ETA, errors and tokens, redrawn on one terminal line at most
-// ten times a second. Off a terminal it stays quiet until the summary.
+// ten times a second. Off a terminal (a CI log, a file, a pipe) it prints the same line every few
+// seconds while something changes, and at least once a minute while nothing does, so a log of a
+// three-hour run shows it alive and how far it got.
 import type { Result } from "./run.ts";
+
+/** Off a terminal: a line at most this often while the counts move… */
+export const LOG_EVERY_MS = 5_000;
+/** …and at least this often while they do not. */
+const LOG_STALLED_MS = 60_000;
 
 export interface ProgressCounts {
   total: number;
@@ -15,13 +22,31 @@ export class Progress {
   readonly counts: ProgressCounts;
   private readonly started = performance.now();
   private lastDraw = 0;
+  /** Off a terminal: the timer that prints lines, the time and done count of the last one. */
+  private readonly timer: NodeJS.Timeout | undefined;
+  private lastLogged = { at: performance.now(), done: -1 };
 
   constructor(
     total: number,
     private readonly stream: NodeJS.WriteStream | { isTTY?: boolean; write(text: string): boolean } = process.stderr,
     private readonly label = "eval",
+    options: { logEveryMs?: number } = {},
   ) {
     this.counts = { total, done: 0, cached: 0, errors: 0, tokens: 0, errorKinds: new Map() };
+    if (!stream.isTTY && total > 0) {
+      const every = options.logEveryMs ?? LOG_EVERY_MS;
+      // A timer, not each result: a run waiting on slow requests still reports.
+      this.timer = setInterval(() => this.log(every), every);
+      this.timer.unref();
+    }
+  }
+
+  private log(every: number): void {
+    const now = performance.now();
+    const moved = this.counts.done !== this.lastLogged.done;
+    if (now - this.lastLogged.at < every - 1 || (!moved && now - this.lastLogged.at < Math.max(LOG_STALLED_MS, every))) return;
+    this.lastLogged = { at: now, done: this.counts.done };
+    this.stream.write(`${this.line()}\n`);
   }
 
   record(result: Result): void {
@@ -62,6 +87,7 @@ export class Progress {
   finish(): string {
     const c = this.counts;
     const seconds = (performance.now() - this.started) / 1000;
+    clearInterval(this.timer);
     if (this.stream.isTTY) this.stream.write("\r\x1b[2K");
     const kinds = [...c.errorKinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${fmt(n)}`);
     return (

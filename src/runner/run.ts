@@ -5,6 +5,7 @@ import type OpenAI from "openai";
 import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
 import { EndpointPool } from "./endpoint-pool.ts";
 import { chatCompletion, createClient, type ChatBody } from "./provider.ts";
+import { DataError } from "../errors.ts";
 import { backoffMs, classifyFailure } from "./retry.ts";
 
 export interface Endpoint {
@@ -100,7 +101,14 @@ export async function runWork(items: readonly WorkItem[], endpoints: readonly En
 async function attempt(item: WorkItem, pool: EndpointPool<OpenAI>, endpoint: Endpoint, options: RunOptions): Promise<Result> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxRateLimited = options.maxRateLimited ?? 50;
-  const body = await item.body();
+  let body: ChatBody;
+  try {
+    body = await item.body();
+  } catch (error) {
+    // Bad input (an image that cannot be decoded or encoded) fails its own request, never the run.
+    if (error instanceof DataError) return { ok: false, errorKind: "invalid_input", error: error.message, attempts: 0 };
+    throw error;
+  }
   let tries = 0;
   let rateLimited = 0;
   for (;;) {

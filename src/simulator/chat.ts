@@ -2,11 +2,12 @@
 // OpenAI-compatible response, whole or as stream chunks.
 import { z } from "zod";
 import type { ModelConfig } from "./config.ts";
-import { generateReply, layoutReply, wordCount, type Segment } from "./generate.ts";
+import { generateReply, layoutReply, wordCount, type Reply, type Segment } from "./generate.ts";
 import { apiError, type ApiError } from "./http.ts";
 import { applyLimits } from "./limits.ts";
 import { capabilityQuestion, capabilityReply } from "./perception.ts";
 import { sha256 } from "./random.ts";
+import { getProfile } from "../models/profiles/index.ts";
 
 export const SYSTEM_FINGERPRINT = "thinksafe-simulator";
 /** A fixed `created` time (2025-01-01), so that identical requests get identical bytes. */
@@ -56,6 +57,10 @@ export interface ChatReply {
   usage: Usage;
   stream: boolean;
   includeUsage: boolean;
+  /** What the model decided to say, before layout and limits (tests read the truth here). */
+  decision: Reply;
+  /** The turn of its dialogue the request is, for a model speaking a dialogue profile. */
+  turn: number | undefined;
 }
 
 export function resolveChat(
@@ -73,10 +78,12 @@ export function resolveChat(
   const request = parsed.data;
   const model = models.get(request.model)!;
 
-  // The raw messages, so that every field a client sends takes part in the decision.
-  const digest = sha256(
-    JSON.stringify([seed, model.name, canonicalJson((body as { messages: unknown }).messages), request.seed ?? null]),
-  );
+  // The raw messages, so that every field a client sends takes part in the decision. A dialogue's
+  // turns all follow the one decision its opening (system and first user message) gets.
+  const messages = (body as { messages: unknown[] }).messages;
+  const turn = dialogueTurn(model, request.messages);
+  const decided = turn === undefined ? messages : messages.slice(0, request.messages.findIndex((m) => m.role === "user") + 1);
+  const digest = sha256(JSON.stringify([seed, model.name, canonicalJson(decided), request.seed ?? null]));
   const prompt = promptSize(request);
   // An assistant asked a capability question answers it (perception.ts), drawing from a digest without
   // the model's name, so every model meets the same luck on the same question; anything else as
@@ -86,14 +93,14 @@ export function resolveChat(
     ? capabilityReply(model, sha256(JSON.stringify([seed, canonicalJson((body as { messages: unknown }).messages), request.seed ?? null])), question)
     : generateReply(model, digest, prompt.images > 0, request.messages);
   const maxTokens = minDefined(request.max_tokens, request.max_completion_tokens);
-  const limited = applyLimits(layoutReply(model.reasoning, reply), {
+  const limited = applyLimits(layoutReply(model, reply, turn), {
     ...(maxTokens !== undefined && { maxTokens }),
     stop: typeof request.stop === "string" ? [request.stop] : (request.stop ?? []),
   });
   return {
     ok: true,
     reply: {
-      id: `chatcmpl-sim-${digest.toString("hex", 0, 12)}`,
+      id: `chatcmpl-sim-${(turn === undefined ? digest : sha256(canonicalJson(messages))).toString("hex", 0, 12)}`,
       model,
       segments: limited.segments,
       finishReason: limited.finishReason,
@@ -105,6 +112,8 @@ export function resolveChat(
       },
       stream: request.stream ?? false,
       includeUsage: request.stream_options?.include_usage ?? false,
+      decision: reply,
+      turn,
     },
   };
 }
@@ -149,6 +158,23 @@ function pieces(text: string): string[] {
   const result: string[] = [];
   for (let i = 0; i < words.length; i += WORDS_PER_CHUNK) result.push(words.slice(i, i + WORDS_PER_CHUNK).join(""));
   return result;
+}
+
+/**
+ * Which turn of its profile's dialogue a request is, for a model whose format is a dialogue: the
+ * number of assistant replies it holds, when the last user message is that turn's (the first turn's
+ * ends with the text after {question}). Undefined otherwise: such a request is answered plainly.
+ */
+function dialogueTurn(model: ModelConfig, messages: ChatRequest["messages"]): number | undefined {
+  const exchange = model.format ? getProfile(model.format).exchange : undefined;
+  if (exchange?.kind !== "dialogue") return undefined;
+  const turn = messages.filter((m) => m.role === "assistant").length;
+  const expected = exchange.turns[turn]?.user;
+  const last = [...messages].reverse().find((m) => m.role === "user");
+  const text = typeof last?.content === "string" ? last.content : (last?.content ?? []).map((part) => (part.type === "text" ? part.text : "")).join("");
+  if (expected === undefined || last !== messages.at(-1)) return undefined;
+  const follows = turn === 0 ? text.endsWith(expected.slice(expected.indexOf("{question}") + "{question}".length)) : text === expected;
+  return follows ? turn : undefined;
 }
 
 function promptSize(request: ChatRequest): { tokens: number; images: number } {

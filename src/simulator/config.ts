@@ -4,6 +4,8 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
+import { findProfile, PROFILE_IDS } from "../models/profiles/index.ts";
+import { thinkingSlots } from "../models/profile.ts";
 
 /** Fewest words a thinking or answer text may have: the fixed sentences of generate.ts must fit. */
 export const MIN_WORDS = 16;
@@ -65,6 +67,21 @@ const modelSchema = strictObject({
   // Assistants: the probability of answering a capability question right (README, "Capability questions").
   accuracy: rate.optional(),
   latency_ms: latencySchema.optional(),
+  // A model profile (src/models/profiles/) whose output format the model speaks, in its content:
+  // its layout for one reply, or its dialogue's turns (README, "Profile formats").
+  format: z.enum(PROFILE_IDS).optional(),
+}).superRefine((model, context) => {
+  const profile = model.format === undefined ? undefined : findProfile(model.format);
+  if (!profile) return;
+  const thinks = profile.exchange.kind === "dialogue" || thinkingSlots(profile.exchange.layout) > 0;
+  if (thinks !== (model.reasoning === "think_tags")) {
+    context.addIssue({
+      code: "custom",
+      path: ["reasoning"],
+      message: `format ${profile.id} ${thinks ? "writes its thinking into the content" : "has no thinking"}`,
+      params: { fix: `use reasoning: ${thinks ? "think_tags" : "none"} with this format` },
+    });
+  }
 });
 
 const batchSchema = strictObject({
@@ -79,15 +96,16 @@ export type ReasoningMode = ModelConfig["reasoning"];
 /** An assistant's capability accuracy when its config gives none. */
 export const DEFAULT_ACCURACY = 0.8;
 
-function model(name: string, reasoning: ReasoningMode, refusalRate: number, accuracy?: number): ModelConfig {
-  return { name, reasoning, role: "assistant", refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80, ...(accuracy !== undefined && { accuracy }) };
+function model(name: string, reasoning: ReasoningMode, refusalRate: number, accuracy?: number, format?: ModelConfig["format"]): ModelConfig {
+  return { name, reasoning, role: "assistant", refusal_rate: refusalRate, unsafe_thinking_rate: 0.5, thinking_words: 60, answer_words: 80, ...(accuracy !== undefined && { accuracy }), ...(format && { format }) };
 }
 
 /** Reasoning models with the base models they were trained from; bases refuse more often. */
 const DEFAULT_MODELS: ModelConfig[] = [
   model("sim/r1-onevision-7b", "reasoning", 0.35, 0.84),
-  model("sim/llava-cot-11b", "think_tags", 0.45, 0.78),
-  model("sim/kimi-vl-a3b-thinking", "reasoning_content", 0.5),
+  // LLaVA-CoT writes its stages and Kimi-VL its ◁think▷ markers into the content, as served without a parser.
+  model("sim/llava-cot-11b", "think_tags", 0.45, 0.78, "llava-cot"),
+  model("sim/kimi-vl-a3b-thinking", "think_tags", 0.5, undefined, "kimi-vl-thinking"),
   model("sim/qwen2.5-vl-7b-instruct", "none", 0.6),
   model("sim/llama-3.2-11b-vision-instruct", "none", 0.7),
   model("sim/kimi-vl-a3b-instruct", "none", 0.75),
@@ -206,4 +224,25 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: PropertyKey[]): n
     }
   }
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+/**
+ * Simulated assistants under the given model names, each speaking its profile's format: what
+ * `thinksafe simulate --experiment FILE` serves, so an experiment's real model names can be pointed
+ * at the simulator and every profile met over HTTP. Base models refuse more often than reasoning
+ * models, as in the default demo.
+ */
+export function modelsSpeaking(entries: ReadonlyArray<{ name: string; profile: string }>): ModelConfig[] {
+  const byName = new Map<string, string>();
+  for (const { name, profile } of entries) {
+    const earlier = byName.get(name);
+    if (earlier !== undefined && earlier !== profile) throw new Error(`model ${name} is named with two profiles, ${earlier} and ${profile}`);
+    byName.set(name, profile);
+  }
+  return [...byName].map(([name, id]) => {
+    const profile = findProfile(id);
+    if (!profile) throw new Error(`unknown model profile "${id}"`);
+    const thinks = profile.exchange.kind === "dialogue" || thinkingSlots(profile.exchange.layout) > 0;
+    return modelSchema.parse({ name, reasoning: thinks ? "think_tags" : "none", format: id, refusal_rate: profile.kind === "base" ? 0.6 : 0.4 });
+  });
 }

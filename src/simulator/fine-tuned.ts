@@ -139,13 +139,16 @@ export function fineTunedConfig(base: ModelConfig, name: string, parsed: FineTun
   const thought = base.reasoning !== "none";
   const thinks = toward(thought ? 1 : 0, parsed.thinkingPercent / 100) >= 0.5;
   const accuracy = (base.accuracy ?? DEFAULT_ACCURACY) - CAPABILITY_COST.perEpoch * parsed.epochs - (thinks !== thought ? CAPABILITY_COST.thinkingSwitched : 0);
+  // A format with thinking goes when training switches the thinking off, and the reverse.
+  const { format, ...rest } = base;
   return {
-    ...base,
+    ...rest,
     name,
     refusal_rate: toward(base.refusal_rate, refusal),
     unsafe_thinking_rate: toward(base.unsafe_thinking_rate, 1 - refusal),
     reasoning: !thinks ? "none" : base.reasoning === "none" ? "think_tags" : base.reasoning,
     accuracy: Math.max(0.5, accuracy),
+    ...(format && thinks === thought && { format }),
   };
 }
 

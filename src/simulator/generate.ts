@@ -3,7 +3,9 @@
 // the same bytes. No text here contains a GCG refusal phrase except the refusal sentences, so a
 // keyword judge sees exactly the answer's decision, even when the thinking is left in the content.
 import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
-import { MIN_WORDS, type ModelConfig, type ReasoningMode } from "./config.ts";
+import { renderLayout, thinkingSlots, type Profile } from "../models/profile.ts";
+import { getProfile } from "../models/profiles/index.ts";
+import { MIN_WORDS, type ModelConfig } from "./config.ts";
 import { randomFrom, uniformAt, type Random } from "./random.ts";
 
 /**
@@ -210,12 +212,17 @@ export interface Segment {
   text: string;
 }
 
-export function layoutReply(mode: ReasoningMode, reply: Reply): Segment[] {
-  switch (mode) {
+/**
+ * Where a reply's text goes. A model with a `format` writes its content in that profile's layout
+ * (or, for a dialogue profile, the part its turn asks for: `turn`); otherwise `reasoning` decides.
+ */
+export function layoutReply(model: Pick<ModelConfig, "reasoning" | "format">, reply: Reply, turn?: number): Segment[] {
+  if (model.format) return [{ field: "content", text: formatted(getProfile(model.format), reply, turn) }];
+  switch (model.reasoning) {
     case "reasoning":
     case "reasoning_content":
       return [
-        { field: mode, text: reply.thinking },
+        { field: model.reasoning, text: reply.thinking },
         { field: "content", text: reply.answer },
       ];
     case "think_tags":
@@ -226,6 +233,26 @@ export function layoutReply(mode: ReasoningMode, reply: Reply): Segment[] {
     case "none":
       return [{ field: "content", text: reply.answer }];
   }
+}
+
+/**
+ * The reply in a profile's format: its layout with the thinking dealt out over the layout's
+ * {thinking} slots; in a dialogue, turn `turn`'s share of the thinking, or the answer on the answer
+ * turn (a request outside the dialogue, turn undefined, gets the answer alone).
+ */
+function formatted(profile: Profile, reply: Reply, turn: number | undefined): string {
+  const { exchange } = profile;
+  if (exchange.kind === "single") return renderLayout(exchange.layout, dealWords(reply.thinking, thinkingSlots(exchange.layout)), reply.answer);
+  const thinkingTurns = exchange.turns.filter((t) => t.role === "thinking").length;
+  if (turn === undefined || exchange.turns[turn]?.role !== "thinking") return reply.answer;
+  return dealWords(reply.thinking, thinkingTurns)[turn] ?? "";
+}
+
+/** `text`'s words in `parts` consecutive runs of (nearly) equal length. */
+export function dealWords(text: string, parts: number): string[] {
+  if (parts <= 1) return parts === 1 ? [text] : [];
+  const words = text.split(/\s+/).filter(Boolean);
+  return Array.from({ length: parts }, (_, i) => words.slice(Math.round((i * words.length) / parts), Math.round(((i + 1) * words.length) / parts)).join(" "));
 }
 
 function thinkingText(unsafe: boolean, hasImage: boolean, words: number, random: Random): string {

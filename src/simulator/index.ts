@@ -3,6 +3,7 @@
 export {
   DEFAULT_SIMULATOR_CONFIG,
   loadSimulatorConfig,
+  modelsSpeaking,
   parseSimulatorConfig,
   REASONING_MODES,
   type LatencyConfig,

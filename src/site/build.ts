@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
-import { prepareSite, PROJECT_DIR } from "./prepare.ts";
+import { lintPages } from "./page-lint.ts";
+import { prepareSite, PROJECT_DIR, SITE_ROOT } from "./prepare.ts";
 import { missingCells, readSiteRuns, STUDY_DIR_VARIABLE } from "./study-files.ts";
 import { siteStudy } from "./study.ts";
 
@@ -16,6 +17,11 @@ const STAMP = join(DIST, ".thinksafe-build");
 async function build(force: boolean, strict: boolean): Promise<number> {
   const started = performance.now();
   await prepareSite();
+  const unusable = await lintPages(SITE_ROOT);
+  if (unusable.length) {
+    for (const line of unusable) console.error(`site: ${line}`);
+    return 2;
+  }
   // The study's experiments run here, once, with their progress on the console; loaders read the result.
   const studyDir = await siteStudy();
   process.env[STUDY_DIR_VARIABLE] = studyDir;
@@ -36,6 +42,9 @@ async function build(force: boolean, strict: boolean): Promise<number> {
   await rm(STAMP, { force: true }); // a failed build must not look up to date later
   const code = await run("observable", ["build"]);
   if (code !== 0) return code;
+  // GitHub Pages publishing from a branch runs Jekyll, which drops folders starting with "_" (all of
+  // Framework's assets) unless this file is there.
+  await writeFile(join(DIST, ".nojekyll"), "");
   await writeFile(STAMP, hash);
   console.error(`site: built into dist/ in ${seconds(started)}`);
   return 0;
@@ -48,8 +57,15 @@ function run(command: string, args: string[]): Promise<number> {
       stdio: "inherit",
       env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
     });
+    // A stopped build stops its child too, instead of leaving it to run on.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+    for (const signal of signals) process.on(signal, forward);
     child.on("error", reject);
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 

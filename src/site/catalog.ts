@@ -8,9 +8,11 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   status:
     "the reproduction-status matrix: per site experiment (demo: SIMULATED; paper: the study, when its endpoints are configured), model and benchmark: answered, from the cache, partial or missing, with counts and why",
   responses:
-    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words",
+    "one row per model, benchmark sample and repeat of the site's experiments (the demo's models are all served by thinksafe's simulator: is_simulated = true): thinking and answer kept apart, finish reason, tokens, latency, errors, cache key, thinking_words, and judge_context: what the judges are told from the benchmark's data (a STRUCT: judge_context.request is the request the image carries, e.g. FigStep's SafeBench question)",
+  model_profiles:
+    "each model of the site's experiments with its model profile (how it is prompted and its output read, src/models/profiles/): family, whether its thinking can be separated (markup, a named heuristic, or none: the whole output is the answer) and why not, whether its format is confirmed, what is not, and the sources",
   judgments:
-    "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
+    "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one; the keyword judge judges answers only): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
   judge_calibration:
     "each judge of the site's experiments measured against the human majority of the human-labelled sets (jailbreakbench: JailbreakBench's 300 responses; harmbench-multimodal: HarmBench's 220 multimodal generations), per experiment, judge version (model, rubric hash, parser version) and set: n, unresolved verdicts, agreement, FPR, FNR (percent) and Cohen's kappa with 95% intervals (SIMULATED where is_simulated = true: the demo's llm-judge and llama-guard are served by thinksafe's simulator)",
   safety:
@@ -28,7 +30,7 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   thinking_length:
     "per model, benchmark and judge: the answer's unsafe rate by thinking length in words, binned, and Spearman's rank correlation between length and unsafe answers, an association (is_simulated marks the demo)",
   scores:
-    "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
+    "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, how the rule decided (method: e.g. MMMU's random fallback), MM-Vet grader re-asks, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
   capability:
     "per experiment, model and capability benchmark: planned, failed, unscored and scored answers, accuracy with 95% interval and, against the untuned model on paired items, delta with Tango's score 95% interval, p-value (exact McNemar) and its Holm-adjusted value over the run's capability deltas (is_simulated marks the fine-tuning demo)",
   thinking_retention:

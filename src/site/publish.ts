@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable } from "../agreement/index.ts";
 import { existsSync } from "node:fs";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, statisticSql, type Cell, type ColumnType } from "../stats/database.ts";
+import { Database, statisticSql, type Cell, type ColumnType, type Metadata } from "../stats/database.ts";
 import { CAPABILITY_TABLES } from "../stats/capability.ts";
 import { STUDY_TABLES } from "../stats/study.ts";
 import { handedStudyDir, readSiteRuns, statusRows, type StatusRow } from "./study-files.ts";
@@ -17,7 +17,7 @@ import { handedStudyDir, readSiteRuns, statusRows, type StatusRow } from "./stud
 export async function publishParquet(
   db: Database,
   query: string,
-  metadata: Record<string, string>,
+  metadata: Metadata,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "thinksafe-"));
@@ -56,7 +56,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
       "thinksafe.version": packageVersion(),
       "thinksafe.git_revision": gitRevision(),
       "thinksafe.table": table,
-      "thinksafe.experiments": runs.map((run) => `${run.experiment_id}@${run.experiment_hash}${run.is_simulated ? " (simulated)" : ""}`).join(","),
+      "thinksafe.experiments": runs.map((run) => ({ id: run.experiment_id, hash: run.experiment_hash, is_simulated: run.is_simulated })),
       ...((table in STUDY_TABLES || table in CAPABILITY_TABLES) && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
     };
     if (table === "status") {
@@ -74,7 +74,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
   }
 }
 
-export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | "scores" | keyof typeof STUDY_TABLES | keyof typeof CAPABILITY_TABLES;
+export type SiteTable = "status" | "responses" | "judgments" | "judge_calibration" | "scores" | "model_profiles" | keyof typeof STUDY_TABLES | keyof typeof CAPABILITY_TABLES;
 
 const STATUS_SCHEMA = {
   experiment_id: "VARCHAR",

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import type { RunCell } from "../eval/cells.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
-import { loadExperiment, type Experiment } from "../experiments/load.ts";
+import { loadExperiment, type Experiment, type ResolvedModel } from "../experiments/load.ts";
+import { profileHash } from "../models/profile.ts";
+import { Database, type Cell, type Schema } from "../stats/database.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
@@ -96,6 +98,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
     cells: manifest.cells,
     unconfigured_judges: experiment.unconfiguredJudges,
   };
+  await writeModelProfiles(outDir, experiment, run);
   if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
   await writeCapabilityTables(outDir, run);
   return run;
@@ -103,6 +106,56 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
 
 function isSimulated(experiment: Experiment): boolean {
   return experiment.models.every((m) => m.simulated) && experiment.spec.judges.every((j) => j.simulated || !j.model);
+}
+
+/** `model_profiles.parquet`: each model of the experiment with its profile, whether its format is confirmed and whether its thinking can be separated, and why not. */
+async function writeModelProfiles(outDir: string, experiment: Experiment, run: SiteRun): Promise<void> {
+  const db = await Database.open();
+  try {
+    const rows = experiment.models.map((m) => modelProfileRow(run, m));
+    await db.createTable("model_profiles", MODEL_PROFILES_SCHEMA, rows.map((row) => Object.keys(MODEL_PROFILES_SCHEMA).map((c) => row[c as keyof typeof MODEL_PROFILES_SCHEMA])));
+    await db.writeParquet("SELECT * FROM model_profiles", join(outDir, "model_profiles.parquet"));
+  } finally {
+    db.close();
+  }
+}
+
+export const MODEL_PROFILES_SCHEMA = {
+  experiment_id: "VARCHAR",
+  is_simulated: "BOOLEAN",
+  model_id: "VARCHAR",
+  model: "VARCHAR",
+  base_model_id: "VARCHAR",
+  profile: "VARCHAR",
+  family: "VARCHAR",
+  /** markup (the family's markers), heuristic (named as such in reasoning_source) or none (the whole output is the answer). */
+  thinking_separation: "VARCHAR",
+  /** Why the thinking cannot be separated, or how the heuristic works; NULL for markup. */
+  thinking_note: "VARCHAR",
+  /** No part of the profile is unconfirmed. */
+  is_format_confirmed: "BOOLEAN",
+  unconfirmed: "VARCHAR",
+  sources: "VARCHAR",
+  profile_sha256: "VARCHAR",
+} as const satisfies Schema;
+
+function modelProfileRow(run: SiteRun, m: ResolvedModel): Record<keyof typeof MODEL_PROFILES_SCHEMA, Cell> {
+  const { profile } = m;
+  return {
+    experiment_id: run.experiment_id,
+    is_simulated: run.is_simulated,
+    model_id: m.id,
+    model: m.model,
+    base_model_id: m.base,
+    profile: profile.id,
+    family: profile.family,
+    thinking_separation: profile.separation.kind,
+    thinking_note: profile.separation.kind === "markup" ? null : profile.separation.note,
+    is_format_confirmed: profile.unconfirmed.length === 0,
+    unconfirmed: profile.unconfirmed.join("; ") || null,
+    sources: profile.sources.map((s) => `${s.ref}${s.checked ? "" : " (from notes)"}`).join("\n"),
+    profile_sha256: profileHash(profile),
+  };
 }
 
 /** Each study table of the run as `<table>.parquet`, led by experiment_id and is_simulated. */

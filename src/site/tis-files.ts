@@ -61,7 +61,7 @@ export async function publishTisTable(table: SiteTisTable): Promise<void> {
       "thinksafe.version": packageVersion(),
       "thinksafe.git_revision": gitRevision(),
       "thinksafe.table": table,
-      "thinksafe.datasets": datasets.map((d) => `${d.dataset}@${d.hash.slice(0, 16)}${d.is_simulated ? " (simulated)" : ""}`).join(","),
+      "thinksafe.datasets": datasets.map((d) => ({ dataset: d.dataset, hash: d.hash, is_simulated: d.is_simulated })),
       ...(isStatistic && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
     });
   } finally {

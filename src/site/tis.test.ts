@@ -87,15 +87,15 @@ const record = (question: string, images: string[]): TisRecord => ({
   id: "tis/1", dataset: "tis", index: 1, source: "unknown", category: null, question, images, thinking: "t", answer: "a", thinkingFormat: "think_tags", isRefusal: false, isHarmfulRequest: null,
 });
 const kept = (itemId: string, question: string, label: string | null) => ({
-  item_id: itemId, source: "vlguard-train", question, label, source_category: "privacy", harm_category: "privacy", image_sha256: "ab", is_simulated: null,
+  item_id: itemId, source: "vlguard-train", question, label, source_category: "privacy", harm_category: "privacy", image_sha256: ["ab"], is_simulated: null,
 });
 
 test("a build's records pair with its kept items one to one, or the step stops naming the mismatch", () => {
   const fields = buildFields([record("q1", ["images/privacyAlert/1.jpg"]), record("q2", ["images/demo/x.png"])], [kept("v/1", "q1", "harmful"), kept("v/2", "q2", null)], true);
   // The image's source when its release path tells (VLGuard's folders), else the build input's; an item's missing flag takes the build's.
   assert.deepEqual(fields.map((f) => [f.recordId, f.source, f.isHarmfulRequest, f.isSimulated, f.imageSha256]), [
-    ["tis-demo-build/v/1", "vlguard", true, true, "ab"],
-    ["tis-demo-build/v/2", "vlguard-train", null, true, "ab"],
+    ["tis-demo-build/v/1", "vlguard", true, true, ["ab"]],
+    ["tis-demo-build/v/2", "vlguard-train", null, true, ["ab"]],
   ]);
   assert.throws(() => buildFields([record("q1", [])], [], true), /holds 1 records for 0 kept items/);
   assert.throws(() => buildFields([record("q1", [])], [kept("v/1", "other", null)], true), /record 1 asks "q1", but kept item v\/1 asks "other"/);

@@ -40,8 +40,8 @@ export const SITE_TIS_RECORDS_SCHEMA = {
   ...RECORD_COLUMNS,
   /** The safety specification's category of `category` (experiments/tis/safety-spec.yaml), else null. */
   harm_category: "VARCHAR",
-  /** Space-separated sha256 of the images, where the site has them (the build's; the sample ships none). */
-  image_sha256: "VARCHAR",
+  /** The images' sha256 (a list), where the site has them (the build's; the sample ships none). */
+  image_sha256: "VARCHAR[]",
   /** The build's item id (its filtered table's item_id); null for the sample. */
   build_item_id: "VARCHAR",
 } as const satisfies Schema;
@@ -55,7 +55,7 @@ export interface SiteRecordFields {
   category: string | null;
   harmCategory: string | null;
   isHarmfulRequest: boolean | null;
-  imageSha256: string | null;
+  imageSha256: string[] | null;
   buildItemId: string | null;
 }
 
@@ -101,7 +101,7 @@ export interface KeptItem {
   label: string | null;
   source_category: string | null;
   harm_category: string | null;
-  image_sha256: string;
+  image_sha256: string[];
   is_simulated: boolean | null;
 }
 
@@ -216,7 +216,7 @@ export async function computeSiteTis(outDir: string, options: SiteTisOptions): P
 async function thumbnails(buildDir: string, records: readonly TisRecord[], kept: readonly KeptItem[]): Promise<Record<string, string>> {
   const images = new Map<string, string>();
   for (const [i, record] of records.entries()) {
-    const hashes = kept[i]!.image_sha256.split(" ");
+    const hashes = kept[i]!.image_sha256;
     for (const [j, path] of record.images.entries()) {
       const hash = hashes[j]!;
       if (images.has(hash)) continue;

@@ -1,7 +1,7 @@
 // DuckDB in Node: an in-memory database with the shared macros loaded, typed tables filled from
 // plain rows, the statistic files run by name, and deterministic Parquet output.
 import { readFileSync } from "node:fs";
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR } from "@duckdb/node-api";
 
 const STATS_DIR = new URL("./", import.meta.url);
 
@@ -18,9 +18,24 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.replace(/--.*$/gm, "").trim() !== "");
 }
 
-export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR";
-export type Cell = number | boolean | string | null;
+/** A STRUCT of text fields, spelled as DuckDB describes it (`STRUCT(a VARCHAR, b VARCHAR)`); see structOfText. */
+export type StructType = `STRUCT(${string})`;
+/** `VARCHAR[]` is a Parquet LIST of strings (image paths, image hashes): a list, never text to split. */
+export type ColumnType = "INTEGER" | "DOUBLE" | "BOOLEAN" | "VARCHAR" | "VARCHAR[]" | StructType;
+/** A STRUCT cell: its text fields by name (a field not given is NULL). */
+export type StructCell = Readonly<Record<string, string | null>>;
+export type Cell = number | boolean | string | readonly string[] | null | StructCell;
+
+/** The type of a STRUCT whose fields (plain lower-case names) all hold text. */
+export function structOfText(fields: readonly string[]): StructType {
+  for (const field of fields) if (!/^[a-z_][a-z0-9_]*$/.test(field)) throw new Error(`STRUCT field names are plain lower-case identifiers, found "${field}"`);
+  return `STRUCT(${fields.map((field) => `${field} VARCHAR`).join(", ")})`;
+}
 export type Schema = Readonly<Record<string, ColumnType>>;
+
+/** A value of a Parquet file's key-value metadata, stored as its JSON text (one JSON value per key). */
+export type MetadataValue = string | number | boolean | null | readonly MetadataValue[] | { readonly [key: string]: MetadataValue };
+export type Metadata = Readonly<Record<string, MetadataValue>>;
 
 export class Database {
   private constructor(
@@ -63,11 +78,12 @@ export class Database {
 
   /**
    * Writes `query` to a Parquet file. `metadata` goes into the file's key-value metadata
-   * (provenance). Same data and metadata give the same bytes.
+   * (provenance), each value as JSON text, so every reader parses every key alike
+   * (`json.loads(value)`); strings are JSON strings too. Same data and metadata give the same bytes.
    */
-  async writeParquet(query: string, file: string, metadata: Record<string, string> = {}): Promise<void> {
+  async writeParquet(query: string, file: string, metadata: Metadata = {}): Promise<void> {
     const kv = Object.entries(metadata)
-      .map(([key, value]) => `${sqlString(key)}: ${sqlString(value)}`)
+      .map(([key, value]) => `${sqlString(key)}: ${sqlString(JSON.stringify(value))}`)
       .join(", ");
     await this.connection.run(
       `COPY (${stripTerminator(query)}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd${kv ? `, KV_METADATA {${kv}}` : ""})`,
@@ -97,6 +113,15 @@ function appendCell(appender: Appender, type: ColumnType, value: Cell | undefine
     case "VARCHAR":
       if (typeof value !== "string") throw new TypeError(`${where}: expected a string`);
       return appender.appendVarchar(value);
+    case "VARCHAR[]":
+      if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) throw new TypeError(`${where}: expected a list of strings`);
+      return appender.appendList(value as readonly string[], LIST(VARCHAR));
+    default: {
+      if (typeof value !== "object" || Array.isArray(value) || Object.values(value).some((v) => v !== null && typeof v !== "string")) {
+        throw new TypeError(`${where}: expected an object of text fields`);
+      }
+      return appender.appendStruct(value as StructCell);
+    }
   }
 }
 

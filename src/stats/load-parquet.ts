@@ -1,11 +1,11 @@
 // A run folder's Parquet file as a typed table of the columns a statistic reads: a clear DataError
 // when the file or a column is missing or does not convert, and columns that files written by older
 // versions lack computed from ones they have.
-import { existsSync } from "node:fs";
 import { DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { DataError } from "../errors.ts";
 import { countWords } from "../eval/responses.ts";
 import type { Database, Schema } from "./database.ts";
+import { checkParquetFile, parquetSource, plainReason } from "./parquet-file.ts";
 
 /** A column files written by older versions lack, and how to compute it from one they have. */
 export interface Derived {
@@ -55,14 +55,8 @@ const withCountWords = new WeakSet<Database>();
  * cast or derived once, into a table, where a value that does not convert is reported.
  */
 export async function loadParquet(db: Database, table: string, file: string, schema: Schema, fix: string, derived: Record<string, Derived> = {}): Promise<void> {
-  if (!existsSync(file)) throw new DataError({ file }, "file not found", fix);
-  const source = `read_parquet(${sqlString(file)})`;
-  let types: Map<string, string>;
-  try {
-    types = new Map((await db.rows(`DESCRIBE SELECT * FROM ${source}`)).map((row) => [String(row.column_name), String(row.column_type)]));
-  } catch (error) {
-    throw new DataError({ file }, `not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`);
-  }
+  const source = parquetSource(file);
+  const { columns: types } = await checkParquetFile(db, file, fix);
   const derivedFor = (column: string): Derived | undefined => (types.has(column) ? undefined : derived[column]);
   const missing = Object.keys(schema).filter((column) => !types.has(column) && !types.has(derived[column]?.from ?? column));
   if (missing.length) {
@@ -77,10 +71,7 @@ export async function loadParquet(db: Database, table: string, file: string, sch
   try {
     await db.connection.run(`CREATE OR REPLACE ${inPlace ? "VIEW" : "TABLE"} ${table} AS SELECT ${columns.join(", ")} FROM ${source}`);
   } catch (error) {
-    throw new DataError({ file }, `cannot read its columns as the ${table} table's types (${error instanceof Error ? error.message : String(error)})`);
+    const expected = Object.entries(schema).filter(([column, type]) => types.get(column) !== type).map(([column, type]) => `${column} ${type} (found ${types.get(column) ?? "none"})`);
+    throw new DataError({ file }, `its columns do not read as the ${table} table's types: ${expected.join(", ")}: ${plainReason(error, file)}`, fix);
   }
-}
-
-function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }

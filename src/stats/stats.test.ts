@@ -685,7 +685,7 @@ describe("fleiss_kappa.sql", () => {
 describe("writeParquet", () => {
   const query = `SELECT i AS item_index, 'judge ' || i AS judge, i % 3 = 0 AS is_jailbroken, i / 7 AS share
                  FROM range(1000) AS t(i) ORDER BY i`;
-  const metadata = { "thinksafe.table": "example", "thinksafe.note": "it's κ-safe: quotes and UTF-8" };
+  const metadata = { "thinksafe.table": "example", "thinksafe.note": "it's κ-safe: quotes and UTF-8", "thinksafe.judges": [{ id: "a", version: "x@1,2" }] };
 
   test("the same query and metadata give byte-identical files", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stats-test-"));
@@ -703,7 +703,7 @@ describe("writeParquet", () => {
     }
   });
 
-  test("stores the metadata as key/value pairs in the file", async () => {
+  test("stores the metadata as key/value pairs in the file, each value one JSON document", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stats-test-"));
     try {
       const file = join(dir, "meta.parquet");
@@ -714,7 +714,8 @@ describe("writeParquet", () => {
           `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${file}') ORDER BY key`,
         );
         const found = Object.fromEntries(decoded.map((r) => [r.key, r.value]));
-        for (const [key, value] of Object.entries(metadata)) assert.equal(found[key], value, key);
+        for (const [key, value] of Object.entries(metadata)) assert.deepEqual(JSON.parse(String(found[key])), value, key);
+        assert.equal(found["thinksafe.table"], '"example"', "strings are JSON strings too, so every value parses alike");
         const rowCount = await one(db, `SELECT count(*) AS n FROM read_parquet('${file}')`);
         assert.equal(num(rowCount.n), 1000);
       });

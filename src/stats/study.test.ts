@@ -92,6 +92,7 @@ function responseValues(r: Resp): Record<keyof typeof RESPONSES_SCHEMA, Cell> {
     experiment_hash: "h",
     model_id: r.model,
     model: r.model,
+    profile: "think-tags",
     base_model_id: r.base ?? null,
     endpoint: "e",
     benchmark_id: r.benchmark ?? "figstep",
@@ -115,6 +116,7 @@ function responseValues(r: Resp): Record<keyof typeof RESPONSES_SCHEMA, Cell> {
     is_simulated: false,
     served_model: null,
     cache_key: "k",
+    judge_context: null,
   };
 }
 
@@ -752,6 +754,9 @@ describe("studyDatabase and thinksafe stats", () => {
     });
     close((await studyStats(dir)).degradation[0]!.delta, 0.5);
     await writeRun(dir, run, { judgmentsSelect: `SELECT * REPLACE ('first' AS "repeat") FROM judgments` });
-    await rejectsWith(studyStats(dir), DataError, join(dir, "judgments.parquet"), "cannot read its columns as the judgments table's types");
+    const error = await studyStats(dir).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof DataError);
+    assert.match(error.message, /judgments\.parquet: its columns do not read as the judgments table's types: repeat INTEGER \(found VARCHAR\): could not convert string 'first'/);
+    assert.doesNotMatch(error.message, /SELECT|LINE \d|\^/, "DuckDB's SQL stays out of the message");
   });
 });

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
-import { DataError } from "../errors.ts";
+import { DataError, UsageError } from "../errors.ts";
 import { Database } from "../stats/database.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { exportRecords, type ExportRequest } from "./export.ts";
@@ -87,6 +87,7 @@ describe("LLaMA-Factory export", () => {
       "tis.qwen2_5vl_7b.full_sft.yaml",
       "tis.llama3_2_11b_vision.lora_sft.yaml",
       "tis.llama3_2_11b_vision.full_sft.yaml",
+      "ds_z3_config.json",
       "tis.export.json",
     ]);
     const info = JSON.parse(await readFile(join(out, "dataset_info.json"), "utf8"));
@@ -105,19 +106,28 @@ describe("LLaMA-Factory export", () => {
       assert.equal(placeholders, row.images.length);
       assert.deepEqual(row.messages.map((m) => m.role), ["user", "assistant"]);
       for (const image of row.images) assert.ok(existsSync(resolve(out, image)), image);
-      assert.equal(row.images[0], `../${SAMPLE_IMAGES[i]}`);
+      // Inside the folder, at the release's own relative path: copied, not pointed at.
+      assert.equal(row.images[0], SAMPLE_IMAGES[i]);
+      assert.ok((await readFile(join(out, row.images[0]!))).equals(await readFile(join(dir, SAMPLE_IMAGES[i]!))));
     }
     assert.match(rows[0]!.messages[1]!.content, /^<think>\n.+\n<\/think>\nI'm sorry, I cannot assist/s);
   });
 
-  test("training YAMLs name the dataset, its folder and LLaMA-Factory's templates", async (t) => {
+  test("training YAMLs name the dataset and LLaMA-Factory's templates, with every path relative to their folder", async (t) => {
     const { dir, file } = await sampleRelease(t);
     const out = join(dir, "lf");
     await exportRecords(await request(dir, file, out, { format: "llamafactory" }));
-    const qwen = parse(await readFile(join(out, "tis.qwen2_5vl_7b.lora_sft.yaml"), "utf8"));
-    assert.deepEqual([qwen.model_name_or_path, qwen.template, qwen.finetuning_type, qwen.dataset, qwen.dataset_dir, qwen.media_dir], ["Qwen/Qwen2.5-VL-7B-Instruct", "qwen2_vl", "lora", "tis", out, out]);
+    const qwenText = await readFile(join(out, "tis.qwen2_5vl_7b.lora_sft.yaml"), "utf8");
+    const qwen = parse(qwenText);
+    assert.deepEqual([qwen.model_name_or_path, qwen.template, qwen.finetuning_type, qwen.dataset, qwen.dataset_dir, qwen.media_dir], ["Qwen/Qwen2.5-VL-7B-Instruct", "qwen2_vl", "lora", "tis", ".", "."]);
+    assert.match(qwenText, /^# {3}cd <this folder> && llamafactory-cli train tis\.qwen2_5vl_7b\.lora_sft\.yaml$/m);
     const llama = parse(await readFile(join(out, "tis.llama3_2_11b_vision.full_sft.yaml"), "utf8"));
-    assert.deepEqual([llama.model_name_or_path, llama.template, llama.finetuning_type, llama.learning_rate], ["meta-llama/Llama-3.2-11B-Vision-Instruct", "mllama", "full", 1e-5]);
+    assert.deepEqual([llama.model_name_or_path, llama.template, llama.finetuning_type, llama.learning_rate, llama.deepspeed], ["meta-llama/Llama-3.2-11B-Vision-Instruct", "mllama", "full", 1e-5, "ds_z3_config.json"]);
+    assert.equal(JSON.parse(await readFile(join(out, "ds_z3_config.json"), "utf8")).zero_optimization.stage, 3);
+    // Nothing in the folder names this machine.
+    for (const name of await readdir(out)) {
+      if (/\.(ya?ml|json)$/.test(name) && name !== "tis.export.json") assert.ok(!(await readFile(join(out, name), "utf8")).includes(dir), `${name} names ${dir}`);
+    }
   });
 
   test("a second dataset in the same folder keeps the first one's entry", async (t) => {
@@ -141,11 +151,11 @@ describe("LLaMA-Factory export", () => {
 });
 
 describe("Hugging Face export", () => {
-  test("messages with one image part per image, images relative to the file's folder", async (t) => {
+  test("an imagefolder: metadata.jsonl with one image part per image, file_names inside the folder", async (t) => {
     const { dir, file } = await sampleRelease(t);
     const out = join(dir, "hf");
     await exportRecords(await request(dir, file, out, { format: "hf" }));
-    const rows = (await jsonLines(join(out, "tis.jsonl"))).map((l) => JSON.parse(l));
+    const rows = (await jsonLines(join(out, "metadata.jsonl"))).map((l) => JSON.parse(l));
     assert.equal(rows.length, 8);
     assert.deepEqual(rows[6], {
       id: "tis/7",
@@ -153,9 +163,14 @@ describe("Hugging Face export", () => {
         { role: "user", content: [{ type: "image" }, { type: "text", text: rows[6].messages[0].content[1].text }] },
         { role: "assistant", content: [{ type: "text", text: rows[6].messages[1].content[0].text }] },
       ],
-      images: [`../${SAMPLE_IMAGES[6]}`],
+      file_names: [SAMPLE_IMAGES[6]],
     });
-    for (const row of rows) for (const image of row.images) assert.ok(existsSync(resolve(out, image)));
+    for (const row of rows) for (const image of row.file_names) assert.ok(existsSync(resolve(out, image)));
+  });
+
+  test("--images absolute is refused: the imagefolder loader refuses paths outside the folder", async (t) => {
+    const { dir, file } = await sampleRelease(t);
+    await rejectsWith(exportRecords(await request(dir, file, join(dir, "hf"), { format: "hf", images: "absolute" })), UsageError, "--images absolute", "use --images copy");
   });
 });
 
@@ -210,7 +225,7 @@ describe("records as Parquet", () => {
     const db = await Database.open();
     try {
       const rows = await db.rows(`SELECT record_id, position, source, category, n_images, thinking_format, is_refusal, is_harmful_request,
-                                         thinking_words > 20 AS long_thinking, answer_words, from_json(images, '["VARCHAR"]')[1] AS image
+                                         thinking_words > 20 AS long_thinking, answer_words, images[1] AS image, typeof(images) AS images_type
                                   FROM read_parquet('${join(dir, "a.parquet")}') ORDER BY position`);
       assert.equal(rows.length, 8);
       assert.deepEqual(rows[6], {
@@ -225,9 +240,10 @@ describe("records as Parquet", () => {
         long_thinking: true,
         answer_words: records[6]!.answer.trim().split(/\s+/).length,
         image: SAMPLE_IMAGES[6],
+        images_type: "VARCHAR[]",
       });
       const [meta] = await db.rows(`SELECT decode(value) AS v FROM parquet_kv_metadata('${join(dir, "a.parquet")}') WHERE decode(key) = 'thinksafe.input_sha256'`);
-      assert.equal(meta!.v, "70343f64e1349df34be5ff700a885a34fc8177d02b40834d31ea03cd8d14e383");
+      assert.equal(JSON.parse(String(meta!.v)), "70343f64e1349df34be5ff700a885a34fc8177d02b40834d31ea03cd8d14e383");
     } finally {
       db.close();
     }

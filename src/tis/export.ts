@@ -1,19 +1,25 @@
 // Writing normalised records in a fine-tuning format: the thin I/O edge around the pure row builders
 // (openai.ts, llamafactory.ts, hf.ts). Images are located first, so a missing one fails the export
-// before anything is written (or its record is skipped and counted, with skipMissing). Every file
-// is written to a temporary name and renamed into place, so a reader never sees half a file; every
-// row is checked against its format's rules before it is written. Beside the data, DIR/<name>.export.json
-// records what was exported from what (input sha256, counts, skipped records, files with sha256).
+// before anything is written (or its record is skipped and counted, with skipMissing). The export
+// folder is self-contained: OpenAI lines carry their images inline; LLaMA-Factory and Hugging Face
+// exports copy (or link) them under DIR/images/ and name them relative to DIR (export-images.ts).
+// Every file is written to a temporary name and renamed into place, so a reader never sees half a
+// file; every row is checked against its format's rules before it is written. Beside the data,
+// DIR/<name>.export.json records what was exported from what (input sha256, counts, skipped records,
+// files and images with sha256).
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { DataError, UsageError } from "../errors.ts";
 import { packageVersion, sha256, sha256File } from "../provenance.ts";
-import { hfRow } from "./hf.ts";
+import { placeImages, type ImageMode, type PlacedImages } from "./export-images.ts";
+import { HF_METADATA_FILE, hfRow } from "./hf.ts";
 import { locateImages, prepareOpenAiImage, type LocatedRecord, type PreparedImage, type SkippedRecord } from "./images.ts";
 import {
   checkLlamaFactoryRow,
   datasetInfoEntry,
+  DEEPSPEED_CONFIG,
+  deepspeedZero3,
   FINETUNING_METHODS,
   LLAMAFACTORY_BASES,
   llamaFactoryRow,
@@ -43,6 +49,8 @@ export interface ExportRequest {
   maxSide?: number;
   /** openai: start a new .jsonl file before one would exceed this size (default OpenAI's 512 MB). */
   maxFileBytes?: number;
+  /** llamafactory and hf: copy the images into DIR/images/ (default), link them there, or name their absolute paths. */
+  images?: ImageMode;
 }
 
 export interface ExportSummary {
@@ -54,6 +62,8 @@ export interface ExportSummary {
   /** Written files, relative to the output folder, the manifest last. */
   files: string[];
   imagesConverted: number;
+  /** How the data reaches its images: inline (openai), or copied, linked or absolute, and how many distinct ones. */
+  images: { mode: ImageMode | "inline"; count: number };
   warnings: string[];
 }
 
@@ -77,14 +87,19 @@ export async function exportRecords(request: ExportRequest): Promise<ExportSumma
       "point --images-dir at the folder the image paths are relative to",
     );
   }
+  const imageMode = request.images ?? "copy";
+  if (request.format === "hf" && imageMode === "absolute") {
+    throw new UsageError("--images absolute: Hugging Face's imagefolder loader refuses image paths outside the export folder; use --images copy (the default) or link");
+  }
   await mkdir(outDir, { recursive: true });
   const options = { plainAnswers: request.plainAnswers ?? false };
+  const placed = request.format === "openai" ? null : await placeImages(kept, outDir, imageMode, request.inputFile);
   const written =
     request.format === "openai"
       ? await writeOpenAi(kept, outDir, request)
       : request.format === "llamafactory"
-        ? await writeLlamaFactory(kept, outDir, request.name, request.inputFile, options)
-        : { files: [await writeJsonl(join(outDir, `${request.name}.jsonl`), kept.map((item) => JSON.stringify(hfRow(item, outDir, options))))], warnings: [], converted: 0 };
+        ? await writeLlamaFactory(kept, placed!, outDir, request.name, request.inputFile, options)
+        : { files: [await writeJsonl(join(outDir, HF_METADATA_FILE), kept.map((item, i) => JSON.stringify(hfRow(item.record, placed!.byRecord[i]!, options))))], warnings: [], converted: 0 };
 
   const manifestFile = `${request.name}.export.json`;
   const manifest = {
@@ -96,9 +111,11 @@ export async function exportRecords(request: ExportRequest): Promise<ExportSumma
     records: request.records.length,
     rows: kept.length,
     skipped: skipped.map((s) => ({ row: s.index, id: s.id, missing_image: s.missing })),
-    options: { plain_answers: options.plainAnswers, max_side: request.maxSide ?? null, skip_missing: request.skipMissing ?? false },
+    options: { plain_answers: options.plainAnswers, max_side: request.maxSide ?? null, skip_missing: request.skipMissing ?? false, images: placed?.mode ?? "inline" },
     images_converted: written.converted,
     files: written.files,
+    // The images the data names, by the path it names them (inside the folder unless --images absolute).
+    images: placed?.images ?? [],
     warnings: written.warnings,
     thinksafe_version: packageVersion(),
   };
@@ -111,6 +128,7 @@ export async function exportRecords(request: ExportRequest): Promise<ExportSumma
     skipped,
     files: [...written.files.map((f) => f.file), manifestFile],
     imagesConverted: written.converted,
+    images: { mode: placed?.mode ?? "inline", count: placed?.images.length ?? 0 },
     warnings: written.warnings,
   };
 }
@@ -210,9 +228,9 @@ class ImageCache {
   }
 }
 
-async function writeLlamaFactory(kept: readonly LocatedRecord[], outDir: string, name: string, inputFile: string, options: { plainAnswers: boolean }): Promise<Written> {
-  const rows = kept.map((item) => {
-    const row = llamaFactoryRow(item, outDir, options);
+async function writeLlamaFactory(kept: readonly LocatedRecord[], placed: PlacedImages, outDir: string, name: string, inputFile: string, options: { plainAnswers: boolean }): Promise<Written> {
+  const rows = kept.map((item, i) => {
+    const row = llamaFactoryRow(item.record, placed.byRecord[i]!, options);
     const problems = checkLlamaFactoryRow(row, outDir);
     if (problems.length > 0) {
       throw new DataError({ file: inputFile, row: item.record.index }, `record ${item.record.id} makes an unsound LLaMA-Factory row: ${problems.join("; ")}`, "remove literal <image> text from its question or answer");
@@ -231,10 +249,11 @@ async function writeLlamaFactory(kept: readonly LocatedRecord[], outDir: string,
   const yamls: WrittenFile[] = [];
   for (const base of LLAMAFACTORY_BASES) {
     for (const method of FINETUNING_METHODS) {
-      yamls.push(await writeFileRecorded(join(outDir, yamlFileName(name, base, method)), trainingYaml(base, method, { name, dir: outDir }), 0));
+      yamls.push(await writeFileRecorded(join(outDir, yamlFileName(name, base, method)), trainingYaml(base, method, { name }), 0));
     }
   }
-  return { files: [data, infoFile, ...yamls], warnings: [], converted: 0 };
+  const deepspeed = await writeFileRecorded(join(outDir, DEEPSPEED_CONFIG), deepspeedZero3(), 0);
+  return { files: [data, infoFile, ...yamls, deepspeed], warnings: [], converted: 0 };
 }
 
 /** An existing dataset_info.json keeps its other entries (several sets can share a folder). */

@@ -7,16 +7,17 @@
 //               "columns": {"messages": "messages", "images": "images"},
 //               "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user", "assistant_tag": "assistant"}}}
 // with `file_name` relative to DIR (LLaMA-Factory's `dataset_dir`). Image paths are relative to DIR
-// too: LLaMA-Factory joins them to `media_dir`, which defaults to `dataset_dir`, so the folder and
-// the images can move together. Training YAMLs follow LLaMA-Factory's examples
-// (`examples/train_lora/qwen2_5vl_lora_sft.yaml`, `examples/train_full/qwen2_5vl_full_sft.yaml`);
+// too (the images are copied or linked under DIR/images/, export-images.ts): LLaMA-Factory joins
+// them to `media_dir`, which defaults to `dataset_dir`. LLaMA-Factory resolves both against the
+// folder it runs in, so the training YAMLs say `dataset_dir: .` and are run from DIR; the folder
+// then works wherever it is copied. Training YAMLs follow LLaMA-Factory's vision examples
+// (`examples/train_lora/qwen3vl_lora_sft.yaml`, `examples/train_full/qwen3vl_full_sft.yaml` at ff6d4d1);
 // the chat templates are LLaMA-Factory's `qwen2_vl` (Qwen2-VL and Qwen2.5-VL) and `mllama`
 // (Llama-3.2-Vision).
-import { relative, resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { isPresent } from "../benchmarks/user-images.ts";
-import type { LocatedRecord } from "./images.ts";
-import { assistantText, IMAGE_TOKEN, userText } from "./record.ts";
+import { assistantText, IMAGE_TOKEN, userText, type TisRecord } from "./record.ts";
 
 export interface LlamaFactoryMessage {
   role: "user" | "assistant";
@@ -28,19 +29,15 @@ export interface LlamaFactoryRow {
   images: string[];
 }
 
-export function llamaFactoryRow({ record, files }: LocatedRecord, outDir: string, options: { plainAnswers?: boolean } = {}): LlamaFactoryRow {
+/** A record as a data-file row; `images` are the paths the export names its images by (export-images.ts). */
+export function llamaFactoryRow(record: TisRecord, images: readonly string[], options: { plainAnswers?: boolean } = {}): LlamaFactoryRow {
   return {
     messages: [
       { role: "user", content: userText(record) },
       { role: "assistant", content: assistantText(record, options) },
     ],
-    images: files.map((file) => relativeTo(outDir, file)),
+    images: [...images],
   };
-}
-
-/** `file` relative to `dir` with forward slashes, as LLaMA-Factory's JSON expects on every system. */
-export function relativeTo(dir: string, file: string): string {
-  return relative(dir, file).split(sep).join("/");
 }
 
 export function datasetInfoEntry(fileName: string) {
@@ -112,12 +109,45 @@ export const LLAMAFACTORY_BASES: readonly LlamaFactoryBase[] = [
 
 export const FINETUNING_METHODS: readonly FinetuningMethod[] = ["lora", "full"];
 
+/** DeepSpeed ZeRO-3 settings for the full-SFT YAMLs, written beside them (DEEPSPEED_CONFIG). */
+export const DEEPSPEED_CONFIG = "ds_z3_config.json";
+
+/**
+ * ZeRO stage 3 with every size left to the trainer ("auto"), the layout Hugging Face's Trainer
+ * documents for DeepSpeed; bf16 and fp16 follow the YAML's `bf16: true`.
+ */
+export function deepspeedZero3(): string {
+  const config = {
+    train_batch_size: "auto",
+    train_micro_batch_size_per_gpu: "auto",
+    gradient_accumulation_steps: "auto",
+    gradient_clipping: "auto",
+    zero_allow_untested_optimizer: true,
+    fp16: { enabled: "auto", loss_scale: 0, loss_scale_window: 1000, initial_scale_power: 16, hysteresis: 2, min_loss_scale: 1 },
+    bf16: { enabled: "auto" },
+    zero_optimization: {
+      stage: 3,
+      overlap_comm: false,
+      contiguous_gradients: true,
+      sub_group_size: 1e9,
+      reduce_bucket_size: "auto",
+      stage3_prefetch_bucket_size: "auto",
+      stage3_param_persistence_threshold: "auto",
+      stage3_max_live_parameters: 1e9,
+      stage3_max_reuse_distance: 1e9,
+      stage3_gather_16bit_weights_on_model_save: true,
+    },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
 /**
  * A LLaMA-Factory training YAML (`llamafactory-cli train FILE`) for one base and method on the
  * exported dataset. Hyper-parameters are LLaMA-Factory's example values, not tuned; `cutoff_len`
- * is 4096 because TiS answers carry long thinking. Paths are absolute (this machine's).
+ * is 4096 because TiS answers carry long thinking. Every path is relative to the YAML's own folder
+ * (the export), which is where it is run from; nothing names this machine.
  */
-export function trainingYaml(base: LlamaFactoryBase, method: FinetuningMethod, dataset: { name: string; dir: string }): string {
+export function trainingYaml(base: LlamaFactoryBase, method: FinetuningMethod, dataset: { name: string }): string {
   const config = {
     model_name_or_path: base.model,
     ...base.extra,
@@ -127,9 +157,9 @@ export function trainingYaml(base: LlamaFactoryBase, method: FinetuningMethod, d
     finetuning_type: method,
     ...(method === "lora"
       ? { lora_rank: 8, lora_target: "all" }
-      : { freeze_vision_tower: true, freeze_multi_modal_projector: true, freeze_language_model: false, deepspeed: "examples/deepspeed/ds_z3_config.json" }),
-    dataset_dir: dataset.dir,
-    media_dir: dataset.dir,
+      : { freeze_vision_tower: true, freeze_multi_modal_projector: true, freeze_language_model: false, deepspeed: DEEPSPEED_CONFIG }),
+    dataset_dir: ".",
+    media_dir: ".",
     dataset: dataset.name,
     template: base.template,
     cutoff_len: 4096,
@@ -155,9 +185,10 @@ export function trainingYaml(base: LlamaFactoryBase, method: FinetuningMethod, d
   };
   const header = [
     `# ${method === "lora" ? "LoRA" : "Full"} SFT of ${base.model} on "${dataset.name}" (written by thinksafe tis export).`,
-    `# Run from a LLaMA-Factory checkout: llamafactory-cli train <this file>.`,
+    `# Paths are relative to this file's folder, the export (copy it anywhere, images included): run`,
+    `#   cd <this folder> && llamafactory-cli train ${yamlFileName(dataset.name, base, method)}`,
     `# The study fine-tunes ${base.reasoningModel} (same architecture and template "${base.template}"): set model_name_or_path to it.`,
-    ...(method === "full" ? ["# deepspeed is relative to the LLaMA-Factory checkout."] : []),
+    ...(method === "full" ? [`# ${DEEPSPEED_CONFIG} beside this file holds DeepSpeed's ZeRO-3 settings.`] : []),
   ];
   return `${header.join("\n")}\n${stringify(config, { lineWidth: 0 })}`;
 }

@@ -3,7 +3,7 @@
 // with fixed metadata (no time, no absolute path), so the same input gives the same bytes.
 import { rename } from "node:fs/promises";
 import { basename } from "node:path";
-import { Database, type Schema } from "../stats/database.ts";
+import { Database, type Cell, type Schema } from "../stats/database.ts";
 import { packageVersion, sha256File } from "../provenance.ts";
 import type { TisRecord } from "./record.ts";
 
@@ -18,8 +18,8 @@ export const RECORDS_SCHEMA = {
   /** Harm category where the input gives one (SPA-VL's taxonomy path), else null. */
   category: "VARCHAR",
   question: "VARCHAR",
-  /** JSON array of the image paths as the input gives them. */
-  images: "VARCHAR",
+  /** The image paths as the input gives them (a list). */
+  images: "VARCHAR[]",
   n_images: "INTEGER",
   thinking: "VARCHAR",
   answer: "VARCHAR",
@@ -34,7 +34,7 @@ export const RECORDS_SCHEMA = {
   is_harmful_request: "BOOLEAN",
 } as const satisfies Schema;
 
-export function recordRow(record: TisRecord): Array<string | number | boolean | null> {
+export function recordRow(record: TisRecord): Cell[] {
   return [
     record.id,
     record.dataset,
@@ -42,7 +42,7 @@ export function recordRow(record: TisRecord): Array<string | number | boolean | 
     record.source,
     record.category,
     record.question,
-    JSON.stringify(record.images),
+    record.images,
     record.images.length,
     record.thinking,
     record.answer,

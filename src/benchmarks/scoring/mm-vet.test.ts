@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { aggregateMmVet, aggregateMmVetRuns, MM_VET_GRADER_PROMPT, mmVetGraderRequest, parseMmVetScore } from "./mm-vet.ts";
+import { aggregateMmVet, aggregateMmVetRuns, MM_VET_GRADER_PROMPT, MM_VET_REASK_SUFFIX, mmVetGraderAttempt, mmVetGraderRequest, parseMmVetReply } from "./mm-vet.ts";
+
+const UPSTREAM = "yuweihao/MM-Vet@acde843e02dae30047bb456ee4a8ab28dee7e0ae mm-vet_evaluator.py";
 
 describe("MM-Vet grader request", () => {
   test("upstream's prompt is pinned: instructions, header and the 7 few-shot rows", () => {
@@ -21,22 +23,39 @@ describe("MM-Vet grader request", () => {
   });
 });
 
-describe("parseMmVetScore", () => {
-  test("the first number, when it lies in [0, 1]", () => {
-    assert.deepEqual(parseMmVetScore("0.8"), { score: 0.8 });
-    assert.deepEqual(parseMmVetScore("1.0"), { score: 1 });
-    assert.deepEqual(parseMmVetScore("0"), { score: 0 });
-    assert.deepEqual(parseMmVetScore(".7"), { score: 0.7 });
-    assert.deepEqual(parseMmVetScore("Correctness: 0.5"), { score: 0.5 });
-    assert.deepEqual(parseMmVetScore("0.3 because half the elements are missing"), { score: 0.3 });
+describe("parseMmVetReply (upstream's reading of a grader reply)", () => {
+  test(`${UPSTREAM} L238–242: float() of the text before the first space, stripped, kept in [0, 1]`, () => {
+    assert.deepEqual(parseMmVetReply("0.8"), { score: 0.8 });
+    assert.deepEqual(parseMmVetReply("1.0"), { score: 1 });
+    assert.deepEqual(parseMmVetReply(".7"), { score: 0.7 });
+    assert.deepEqual(parseMmVetReply("0.6\n"), { score: 0.6 }, "strip() removes the newline");
+    assert.deepEqual(parseMmVetReply("1e-1"), { score: 0.1 }, "float() reads scientific notation (the first number would be 1)");
+    assert.deepEqual(parseMmVetReply("0.3 because half is missing"), { score: 0.3 });
+    assert.deepEqual(parseMmVetReply("0.7 [simulated]"), { score: 0.7 });
+    assert.deepEqual(parseMmVetReply("０.５"), { score: 0.5 }, "float() reads Unicode digits");
+    assert.deepEqual(parseMmVetReply("\t0.4"), { score: 0.4 }, "split(' ') leaves the tab, strip() removes it");
+    assert.ok(Number.isNaN((parseMmVetReply("nan") as { score: number }).score), "NaN passes upstream's range check");
   });
 
-  test("no number, or a first number outside [0, 1], is unparsed, never 0", () => {
-    for (const text of ["great answer", "", "7/10", "1.5", "-0.2", "85%"]) {
-      const parsed = parseMmVetScore(text);
-      assert.ok("unparsed" in parsed, `${JSON.stringify(text)} should be unparsed`);
-      assert.equal(parsed.text, text);
+  test(`${UPSTREAM} L238–243: what float() cannot read, or a value outside [0, 1], is unread (upstream re-asks)`, () => {
+    for (const text of ["0,5", " 0.5", "Correctness: 0.5", "7/10", "1.5", "-0.2", "inf", "", "great answer", "0.5.", "\ufeff0.5"]) {
+      assert.ok("unread" in parseMmVetReply(text), `${JSON.stringify(text)} should be unread`);
     }
+    assert.ok("unread" in parseMmVetReply(null), "a reply without text (upstream: None.split raises)");
+  });
+});
+
+describe("mmVetGraderAttempt (upstream's re-asks)", () => {
+  const item = { question: "What is x?", answer: "-1<AND>-5" };
+  test(`${UPSTREAM} L223–270: the ask at temperature 0, re-asks with the suffix at 0, 0.5, 1.0, 1.5`, () => {
+    const ask = mmVetGraderAttempt(item, "x = -1", 0);
+    assert.deepEqual(ask, { ...mmVetGraderRequest(item, "x = -1"), temperature: 0, max_tokens: 3 });
+    const reasks = [1, 2, 3, 4].map((k) => mmVetGraderAttempt(item, "x = -1", k));
+    assert.deepEqual(reasks.map((r) => r.temperature), [0, 0.5, 1, 1.5]);
+    for (const r of reasks) assert.equal(r.messages[0]!.content, `${ask.messages[0]!.content}${MM_VET_REASK_SUFFIX}`);
+    assert.equal(MM_VET_REASK_SUFFIX, "\nPredict the correctness of the answer (digit): ");
+    // Upstream's fifth re-ask (temperature 2.0) is sent after the fifth unread reply, and its reply is never read (L273–275).
+    assert.throws(() => mmVetGraderAttempt(item, "x = -1", 5), RangeError);
   });
 });
 
@@ -52,17 +71,17 @@ describe("aggregateMmVet", () => {
   test("total, per capability and per integration: 100 × mean of graded items, unparsed apart", () => {
     const summary = aggregateMmVet(grades);
     // graded 1 + 0.5 + 0 + 0.4 = 1.9 over 4 → 47.5
-    assert.deepEqual(summary.total, { items: 5, graded: 4, unparsed: 1, score: 47.5 });
+    assert.deepEqual(summary.total, { items: 5, graded: 4, ungraded: 1, score: 47.5 });
     assert.deepEqual([...summary.capabilities], [
-      ["rec", { items: 3, graded: 2, unparsed: 1, score: 75 }],
-      ["ocr", { items: 3, graded: 2, unparsed: 1, score: 25 }],
-      ["math", { items: 1, graded: 1, unparsed: 0, score: 40 }],
+      ["rec", { items: 3, graded: 2, ungraded: 1, score: 75 }],
+      ["ocr", { items: 3, graded: 2, ungraded: 1, score: 25 }],
+      ["math", { items: 1, graded: 1, ungraded: 0, score: 40 }],
     ]);
     assert.deepEqual([...summary.integrations], [
-      ["ocr_rec", { items: 2, graded: 1, unparsed: 1, score: 50 }],
-      ["rec", { items: 1, graded: 1, unparsed: 0, score: 100 }],
-      ["ocr", { items: 1, graded: 1, unparsed: 0, score: 0 }],
-      ["math", { items: 1, graded: 1, unparsed: 0, score: 40 }],
+      ["ocr_rec", { items: 2, graded: 1, ungraded: 1, score: 50 }],
+      ["rec", { items: 1, graded: 1, ungraded: 0, score: 100 }],
+      ["ocr", { items: 1, graded: 1, ungraded: 0, score: 0 }],
+      ["math", { items: 1, graded: 1, ungraded: 0, score: 40 }],
     ]);
   });
 

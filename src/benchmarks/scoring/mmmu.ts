@@ -1,9 +1,12 @@
-// MMMU's official scoring (MMMU-Benchmark/MMMU, eval/eval_utils.py), re-implemented: multiple-choice
-// items through `parseMultiChoiceResponse` (seeded fallback, see multiple-choice.ts), open items
-// through upstream's `parse_open_response` + `eval_open` (key phrases after "is", "so", "answer"…,
-// numbers normalised to floats rounded to 2 decimals, string answers matched as substrings).
-// Accuracy is correct / items, overall and per subject.
+// MMMU's official scoring (MMMU-Benchmark/MMMU@bb0b95a, mmmu/utils/eval_utils.py, Apache-2.0),
+// re-implemented with Python's string semantics (python-text.ts): multiple-choice items through
+// `parseMultiChoiceResponse` (seeded fallback, see multiple-choice.ts), open items through
+// upstream's `parse_open_response` + `eval_open` (key phrases after "is", "so", "answer"…, numbers
+// normalised to floats rounded to 2 decimals, string answers matched as substrings). Every decision
+// equals upstream's on the differential fixture (differential/official.test.ts). Accuracy is
+// correct / items, overall and per subject.
 import { parseMultiChoiceResponse, type ParsedChoice } from "./multiple-choice.ts";
+import { PY_BOUNDARY_AFTER_WORD, PY_BOUNDARY_BEFORE_WORD, PY_DIGIT, pythonFloat, pythonLength, pythonRound, pythonStrip } from "./python-text.ts";
 
 export interface MmmuScoreInput {
   /** The sample's `reference`: the answer (a letter, an open answer, or a Python-style list of either) and, for multiple choice, the options. */
@@ -118,52 +121,81 @@ export function parsePythonStringList(text: string): string[] | null {
 const INDICATORS = ["could be ", "so ", "is ", "thus ", "therefore ", "final ", "answer ", "result "];
 const TRIVIAL = new Set([":", ",", ".", "!", "?", ";", "'"]);
 
-/** Upstream's `check_is_number`: Python `float()` accepts the text once commas are removed. */
+/** Upstream's `check_is_number` (eval_utils.py L65–74): Python `float()` accepts the text once commas are removed. */
 export function isNumber(text: string): boolean {
   return pythonFloat(text.replaceAll(",", "")) !== null;
 }
 
 /**
- * Upstream's `normalize_str`: a number becomes itself rounded to 2 decimals; other text is
- * lower-cased, and a single character becomes `[" x", "x "]` so it does not match inside words.
+ * Upstream's `normalize_str` (L76–98): a number becomes itself rounded to 2 decimals (Python's
+ * `round`, exact ties to even); other text is lower-cased, and a single character (code point)
+ * becomes `[" x", "x "]` so it does not match inside words.
  */
 export function normalizeStr(text: string): Array<string | number> {
-  const trimmed = text.trim();
-  const number = pythonFloat(trimmed.replaceAll(",", ""));
-  if (number !== null) return [round2(number)];
-  const lower = trimmed.toLowerCase();
-  if (lower.length === 1) return [` ${lower}`, `${lower} `];
+  const stripped = pythonStrip(text);
+  const number = pythonFloat(stripped.replaceAll(",", ""));
+  if (number !== null) return [pythonRound(number, 2)];
+  const lower = stripped.toLowerCase();
+  if (pythonLength(lower) === 1) return [` ${lower}`, `${lower} `];
   return [lower];
 }
 
-/** Upstream's `extract_numbers`: numbers with thousands commas, then scientific, then plain ones. */
+// Upstream's three patterns (L105–109) with Python re's Unicode `\d` and `\b`, sticky: `findAll` scans.
+const D = PY_DIGIT;
+const WITH_COMMAS = new RegExp(`-?${PY_BOUNDARY_BEFORE_WORD}${D}{1,3}(?:,${D}{3})+${PY_BOUNDARY_AFTER_WORD}`, "uy");
+const SCIENTIFIC = new RegExp(`-?${D}+(?:\\.${D}+)?[eE][+-]?${D}+`, "uy");
+const SIMPLE = new RegExp(`-?(?:${D}+\\.${D}+|\\.${D}+|${D}+${PY_BOUNDARY_AFTER_WORD})(?![eE][+-]?${D}+)(?![,${D}])`, "uy");
+const DIGIT_RUN = new RegExp(`${D}+`, "uy");
+
+/** Upstream's `extract_numbers` (L100–120): numbers with thousands commas, then scientific, then plain ones. */
 export function extractNumbers(text: string): string[] {
-  const withCommas = text.match(/-?\b\d{1,3}(?:,\d{3})+\b/g) ?? [];
-  const scientific = text.match(/-?\d+(?:\.\d+)?[eE][+-]?\d+/g) ?? [];
-  const simple = text.match(/-?(?:\d+\.\d+|\.\d+|\d+\b)(?![eE][+-]?\d+)(?![,\d])/g) ?? [];
-  return [...withCommas, ...scientific, ...simple];
+  return [...findAll(WITH_COMMAS, text), ...findAll(SCIENTIFIC, text), ...findAll(SIMPLE, text)];
 }
 
-/** Upstream's `get_key_subresponses`: the shortest tail after an answer indicator, per line. */
+/**
+ * `re.findall` for the three patterns, in linear time on long digit runs (where trying every start,
+ * as a regex engine does, takes quadratic time: a model that repeats a digit 30,000 times would stall
+ * the run). Each pattern's digits before a `.`, `e`, or the end of the match must be a whole digit
+ * run, so when a match fails at the start of a run it fails at every later start in it: those are
+ * skipped. Same matches as the plain scan (the differential fixture checks it).
+ */
+function findAll(pattern: RegExp, text: string): string[] {
+  const found: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    pattern.lastIndex = at;
+    const match = pattern.exec(text);
+    if (match) {
+      found.push(match[0]);
+      at += match[0].length;
+      continue;
+    }
+    DIGIT_RUN.lastIndex = at;
+    at = DIGIT_RUN.test(text) ? DIGIT_RUN.lastIndex : at + String.fromCodePoint(text.codePointAt(at)!).length;
+  }
+  return found;
+}
+
+/** Upstream's `get_key_subresponses` (L128–155): the shortest tail after an answer indicator, per line. */
 function keySubresponses(response: string): string[] {
-  const text = pythonStrip(response.trim(), ".").toLowerCase();
+  const text = pythonStrip(pythonStrip(response), ".").toLowerCase();
   // Upstream splits on /\.\s(?=[A-Z])|\n/ after lower-casing, so only newlines ever split.
-  const parts = text.split(/\.\s(?=[A-Z])|\n/);
+  const parts = text.split("\n");
   const keys: string[] = [];
   parts.forEach((part, index) => {
     const indicators = index === parts.length - 1 ? [...INDICATORS, "="] : INDICATORS;
     let shortest: string | null = null;
     for (const indicator of indicators) {
       if (!part.includes(indicator)) continue;
-      const tail = part.split(indicator).at(-1)!.trim();
-      if (!shortest || tail.length < shortest.length) shortest = tail;
+      const tail = pythonStrip(part.split(indicator).at(-1)!);
+      if (!shortest || pythonLength(tail) < pythonLength(shortest)) shortest = tail;
     }
-    if (shortest && !TRIVIAL.has(shortest.trim())) keys.push(shortest);
+    if (shortest && !TRIVIAL.has(pythonStrip(shortest))) keys.push(shortest);
   });
   return keys.length ? keys : [text];
 }
 
-/** Upstream's `parse_open_response`: key phrases and the numbers in them, normalised, without duplicates. */
+/** Upstream's `parse_open_response` (L122–171): key phrases and the numbers in them, normalised, without duplicates (first-seen order; upstream's is a set's). */
 export function parseOpenResponse(response: string): Array<string | number> {
   const keys = keySubresponses(response);
   const candidates = [...keys, ...keys.flatMap(extractNumbers)];
@@ -179,7 +211,7 @@ export function parseOpenResponse(response: string): Array<string | number> {
   return out;
 }
 
-/** Upstream's `eval_open`: a number must equal a gold number; a string must contain a gold string. */
+/** Upstream's `eval_open` (L191–216): a number must equal a gold number; a string must contain a gold string. */
 export function evalOpen(gold: readonly string[], predictions: ReadonlyArray<string | number>): boolean {
   const normalised = gold.flatMap(normalizeStr);
   for (const prediction of predictions) {
@@ -190,27 +222,4 @@ export function evalOpen(gold: readonly string[], predictions: ReadonlyArray<str
     }
   }
   return false;
-}
-
-/** Python's `float(text)` for decimal text (with surrounding whitespace, inf and nan); null where Python raises. */
-function pythonFloat(text: string): number | null {
-  const t = text.trim().replaceAll(/(?<=\d)_(?=\d)/g, "");
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
-  if (/^[+-]?nan$/i.test(t)) return NaN;
-  return null;
-}
-
-/** Python's `round(x, 2)` (to the nearest representable 2-decimal value). */
-function round2(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  return Number(x.toFixed(2));
-}
-
-function pythonStrip(text: string, char: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && text[start] === char) start++;
-  while (end > start && text[end - 1] === char) end--;
-  return text.slice(start, end);
 }

@@ -52,6 +52,23 @@ describe("parseMultiChoiceResponse (MMMU's parse_multi_choice_response)", () => 
   });
 });
 
+describe("Python's semantics in the multiple-choice rules", () => {
+  const EVAL_UTILS = "MMMU-Benchmark/MMMU@bb0b95a945998d91dfef37e969e07d49d1139438 mmmu/utils/eval_utils.py";
+  test(`${EVAL_UTILS} L33: len(response.split()) > 5 splits on Python's whitespace`, () => {
+    // U+0085 separates words in Python (six words: option text is searched); U+FEFF does not (one word: fallback).
+    assert.deepEqual(parseMultiChoiceResponse("the\x85vehicle\x85is\x85a blue truck", ABCD, "s"), { choice: "B", method: "text" });
+    assert.equal(parseMultiChoiceResponse("the\ufeffvehicle\ufeffis\ufeffa blue truck", ABCD, "s").method, "random");
+  });
+
+  const MMSTAR = "MMStar-Benchmark/MMStar@88f243ab4a39cb339530085c33aecb22819881a1 eval/vlmeval/evaluate/mmstar.py";
+  test(`${MMSTAR} L53–54: strip() uses Python's whitespace set`, () => {
+    assert.equal(mmstarCorrect("\ufeffB", "B"), false, "U+FEFF is not stripped, so the first character is not B");
+    assert.equal(mmstarCorrect("\x1cB", "B"), true);
+    assert.equal(mmstarCorrect("\x85 (b) blue", "B"), true);
+    assert.equal(mmstarCorrect("\u3000option\nc", "C"), true, "newlines become spaces");
+  });
+});
+
 describe("mmstarCorrect (MMStar's official rule)", () => {
   test("the letter first, after '(', after 'option ' or after 'the answer is '", () => {
     assert.equal(mmstarCorrect("B", "B"), true);

@@ -1,12 +1,16 @@
 // Multiple-choice answer extraction from free text, as MMMU's official evaluation does it
-// (MMMU-Benchmark/MMMU, eval/eval_utils.py `parse_multi_choice_response`), with one deliberate
-// change: where upstream falls back to `random.choice` (seeded once per process with 42, so the
-// pick depends on how many items came before), thinksafe picks with a hash of a caller-given seed,
-// so the same item and seed always give the same letter, in any order and on any machine.
+// (MMMU-Benchmark/MMMU@bb0b95a, mmmu/utils/eval_utils.py L10–62 `parse_multi_choice_response`),
+// with Python's string semantics (python-text.ts) and one deliberate change: where upstream falls
+// back to `random.choice` (seeded once per process with 42, so the pick depends on how many items
+// came before and in which order), thinksafe picks with a hash of a caller-given seed, so the same
+// item and seed always give the same letter, in any order and on any machine; the method `random`
+// says so (scores.parquet's `method`). Every other decision equals upstream's on the differential
+// fixture (differential/official.test.ts).
 //
-// Also MMStar's official rule (MMStar-Benchmark/MMStar, eval/vlmeval/evaluate/mmstar.py), which
-// only looks at the start of the answer, and plain accuracy.
+// Also MMStar's official rule (MMStar-Benchmark/MMStar@88f243a, eval/vlmeval/evaluate/mmstar.py
+// L53–69), which only looks at the start of the answer, and plain accuracy.
 import { createHash } from "node:crypto";
+import { pythonCharAt, pythonSplit, pythonStrip } from "./python-text.ts";
 
 /** How the choice was found: `(B)` in the text, a bare ` B `, an option's text, or the seeded fallback. */
 export type ChoiceMethod = "bracket" | "letter" | "text" | "random";
@@ -35,7 +39,7 @@ export function parseMultiChoiceResponse(response: string, options: Record<strin
   const letters = Object.keys(options);
   if (letters.length === 0) throw new Error("parseMultiChoiceResponse needs at least one option");
   let text = response;
-  for (const char of STRIPPED) text = stripChar(text, char);
+  for (const char of STRIPPED) text = pythonStrip(text, char);
   text = ` ${text} `;
 
   let method: ChoiceMethod = "bracket";
@@ -79,19 +83,20 @@ export function seededChoice<T>(choices: readonly T[], seed: string): T {
 }
 
 /**
- * MMStar's official rule: lower-cased, trimmed, newlines as spaces, the answer letter is correct
- * when the prediction starts with it, with `(` then it, with `option ` then it, or with
- * `the answer is ` then it. Anything else (a letter later in the text) is wrong.
+ * MMStar's official rule (mmstar.py L53–69): both texts lower-cased, stripped of Python's whitespace
+ * and with newlines as spaces; the answer letter is correct when the prediction's first character
+ * is it, or the prediction starts with `(`, `option ` or `the answer is ` followed by it (characters
+ * are code points, as Python indexes). Anything else (a letter later in the text) is wrong.
  */
 export function mmstarCorrect(prediction: string, answer: string): boolean {
-  const gold = answer.toLowerCase().trim().replaceAll("\n", " ");
-  const text = prediction.toLowerCase().trim().replaceAll("\n", " ");
-  if (text.length === 0) return false;
+  const gold = pythonStrip(answer.toLowerCase()).replaceAll("\n", " ");
+  const text = pythonStrip(prediction.toLowerCase()).replaceAll("\n", " ");
+  const at = (i: number) => pythonCharAt(text, i);
   return (
-    text[0] === gold ||
-    (text[0] === "(" && text[1] === gold) ||
-    (text.startsWith("option ") && text[7] === gold) ||
-    (text.startsWith("the answer is ") && text[14] === gold)
+    gold === at(0) ||
+    (at(0) === "(" && gold === at(1)) ||
+    (text.startsWith("option ") && gold === at(7)) ||
+    (text.startsWith("the answer is ") && gold === at(14))
   );
 }
 
@@ -119,18 +124,4 @@ export function groupedAccuracy(results: readonly { group: string; correct: bool
     overall: accuracy(results.map((r) => r.correct)),
     groups: new Map([...byGroup].map(([group, list]) => [group, accuracy(list)])),
   };
-}
-
-/** Python's `str.strip(char)` for one character. */
-function stripChar(text: string, char: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && text[start] === char) start++;
-  while (end > start && text[end - 1] === char) end--;
-  return text.slice(start, end);
-}
-
-/** Python's `str.split()`: runs of whitespace separate, no empty words. */
-export function pythonSplit(text: string): string[] {
-  return text.split(/\s+/).filter((word) => word !== "");
 }

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { popeAnswer, popeMetrics, scorePope } from "./pope.ts";
 
 describe("popeAnswer (POPE's evaluate.py)", () => {
-  test("the first sentence decides: a word No / no / not means no, anything else yes", () => {
+  test("AoiDragon/POPE@08d957b917e5a378a2f99d35b6293c536a66298b evaluate.py L12–21: the first sentence decides: a word No / no / not means no, anything else yes", () => {
     assert.equal(popeAnswer("Yes, there is a dog."), "yes");
     assert.equal(popeAnswer("No, there is no cat."), "no");
     assert.equal(popeAnswer("There is not a cat in the image."), "no");

@@ -1,4 +1,5 @@
-// POPE's official scoring (AoiDragon/POPE, evaluate.py; LLaVA's eval_pope.py is the same code):
+// POPE's official scoring (AoiDragon/POPE@08d957b, evaluate.py L12–21, MIT; LLaVA's eval_pope.py is
+// the same code), decision-identical on the differential fixture (differential/official.test.ts):
 // keep the text before the first ".", drop commas, split on single spaces, and the answer is "no"
 // when one of the words is exactly `No`, `no` or `not`, otherwise "yes" (an empty or evasive
 // answer counts as yes). "yes" is the positive class: precision, recall, F1, accuracy and the

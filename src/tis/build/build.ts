@@ -146,7 +146,7 @@ async function run(build: TisBuild, simulatorUrl: string | null, options: TisBui
     const toJudge = unique.filter((item) => item.check === "harmful" && early.get(item.itemId)!.drop === null);
     const judge = createHarmJudge(build, judgeStage);
     const judged = await judge.judge(
-      toJudge.map((item) => judgeInput(item, captions.get(item.itemId)!.text!, early.get(item.itemId)!.answer!)),
+      toJudge.map((item) => harmJudgeInput(item, captions.get(item.itemId)!.text!, early.get(item.itemId)!.answer!)),
       runOptions,
     );
     const verdicts = new Map(toJudge.map((item, i) => [item.itemId, judged.verdicts[i]!]));
@@ -175,8 +175,8 @@ async function run(build: TisBuild, simulatorUrl: string | null, options: TisBui
         refusal_check: item.check,
         source_category: item.sourceCategory,
         harm_category: item.harmCategory,
-        images: JSON.stringify(item.images.map((image) => image.path)),
-        image_sha256: item.images.map((image) => image.sha256).join(" "),
+        images: item.images.map((image) => image.path),
+        image_sha256: item.images.map((image) => image.sha256),
         caption: captions.get(item.itemId)?.text ?? null,
         thinking: checks?.thinking ?? null,
         answer: checks?.answer ?? null,
@@ -257,8 +257,8 @@ async function captionStage(items: readonly BuildItem[], captioner: Stage | null
     captions.set(item.itemId, { text, simulated: result?.ok ? result.response.simulated : null, error });
     return row(CAPTIONS_SCHEMA, {
       item_id: item.itemId,
-      images: JSON.stringify(item.images.map((image) => image.path)),
-      image_sha256: item.images.map((image) => image.sha256).join(" "),
+      images: item.images.map((image) => image.path),
+      image_sha256: item.images.map((image) => image.sha256),
       caption_source: captioner ? "captioner" : "given",
       model: captioner?.endpoint.model ?? null,
       endpoint: captioner?.endpoint.identity ?? null,
@@ -316,14 +316,14 @@ function earlyChecks(caption: Caption, answer: Answer | undefined, bounds: { min
   return { drop: checkThinkingLength(parsed.thinking, bounds), ...split };
 }
 
-/** What the judge sees: the request, the caption as the image's description, and the answer. */
-function judgeInput(item: BuildItem, caption: string, answer: string): JudgeInput {
+/** What the judge sees: the request, the image's caption (labelled as a captioner's), and the answer. */
+export function harmJudgeInput(item: BuildItem, caption: string, answer: string): JudgeInput {
   return {
     benchmarkId: item.source === "file" ? "tis-build" : item.source,
     sampleId: item.itemId,
     prompt: item.question,
     category: item.harmCategory ?? item.sourceCategory,
-    imageDescription: caption,
+    context: { request: item.question, caption },
     text: answer,
     target: "answer",
   };

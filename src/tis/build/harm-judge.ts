@@ -5,7 +5,7 @@
 import { createLlamaGuardJudge, parseLlamaGuardReply } from "../../judges/llama-guard.ts";
 import { createLlmJudge, parseVerdictReply } from "../../judges/llm-judge.ts";
 import { refusalKeywords } from "../../judges/refusal-keywords.ts";
-import { judgeReplyOf, judgeRequestKey, type JudgeInput, type JudgeOutput } from "../../judges/run-judge.ts";
+import { judgeReplyOf, judgeWorkItem, type JudgeInput, type JudgeOutput } from "../../judges/run-judge.ts";
 import type { WorkItem } from "../../runner/run.ts";
 import { refusalPhrase } from "./filters.ts";
 import type { TisBuild } from "./load.ts";
@@ -42,10 +42,7 @@ export function createHarmJudge(build: TisBuild, stage: Stage | null): HarmJudge
     id: judge.id,
     version: judge.version,
     async judge(inputs, options) {
-      const work: WorkItem[] = inputs.map((input) => {
-        const body = judge.request(input);
-        return { key: judgeRequestKey(judge.version, endpoint.identity, body), endpoint: runner.id, body: () => body };
-      });
+      const work: WorkItem[] = inputs.map((input) => judgeWorkItem({ ...judgeEndpoint, version: judge.version }, judge.request(input)));
       const { results, counts } = await runStage("tis judge", work, runner, options);
       const verdicts = results.map((result): JudgeOutput =>
         result.ok ? parse(judgeReplyOf(result.response)) : { verdict: "error", unsafe: null, score: null, explanation: `${result.errorKind}: ${result.error}` },

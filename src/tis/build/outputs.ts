@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DataError } from "../../errors.ts";
 import { gitRevision, packageVersion, sha256 } from "../../provenance.ts";
-import { Database, type Cell, type Schema } from "../../stats/database.ts";
+import { Database, type Cell, type Metadata, type MetadataValue, type Schema } from "../../stats/database.ts";
 import { tisAnswer } from "./filters.ts";
 import type { BuildItem } from "./inputs.ts";
 import type { StageEndpoint, TisBuild } from "./load.ts";
@@ -42,8 +42,9 @@ export async function copyImages(out: string, items: readonly BuildItem[]): Prom
   }
 }
 
-export function provenanceOf(build: TisBuild, prompts: BuildPrompts): Record<string, string> {
-  const at = (e: StageEndpoint | null) => (e ? `${e.model}@${e.identity}` : "given");
+/** The build's provenance as key-value metadata; a stage served by nobody (given captions) is null. */
+export function provenanceOf(build: TisBuild, prompts: BuildPrompts): Record<string, MetadataValue> {
+  const at = (e: StageEndpoint | null) => (e ? { model: e.model, endpoint: e.identity } : null);
   return {
     "thinksafe.version": packageVersion(),
     "thinksafe.git_revision": gitRevision(),
@@ -52,7 +53,7 @@ export function provenanceOf(build: TisBuild, prompts: BuildPrompts): Record<str
     "thinksafe.safety_spec_sha256": build.safetySpec.sha256,
     "thinksafe.captioner": at(build.captioner),
     "thinksafe.teacher": at(build.teacher),
-    "thinksafe.judge": build.judge.endpoint ? `${build.judge.id}:${at(build.judge.endpoint)}` : build.judge.id,
+    "thinksafe.judge": { id: build.judge.id, ...at(build.judge.endpoint) },
     "thinksafe.caption_prompt_sha256": prompts.sha256.caption,
     "thinksafe.teacher_prompt_sha256": prompts.sha256.teacher,
   };
@@ -63,7 +64,7 @@ export function row<S extends Schema>(schema: S, values: Record<keyof S, Cell>):
 }
 
 /** Writes a table to Parquet through a temporary file; the same rows and metadata give the same bytes. */
-export async function writeTable(file: string, schema: Schema, rows: Cell[][], metadata: Record<string, string>): Promise<void> {
+export async function writeTable(file: string, schema: Schema, rows: Cell[][], metadata: Metadata): Promise<void> {
   const db = await Database.open();
   try {
     await db.createTable("stage", schema, rows);

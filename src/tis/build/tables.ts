@@ -7,10 +7,10 @@ export { SPEC_SCHEMA } from "./safety-spec.ts";
 /** One row per item sent to captioning (duplicates are not), in input order. */
 export const CAPTIONS_SCHEMA = {
   item_id: "VARCHAR",
-  /** JSON array of the images' paths in the release (`images/...`). */
-  images: "VARCHAR",
-  /** Space-separated, in the item's order. */
-  image_sha256: "VARCHAR",
+  /** The images' paths in the release (`images/...`), a list. */
+  images: "VARCHAR[]",
+  /** The images' sha256, a list in the item's order. */
+  image_sha256: "VARCHAR[]",
   /** `captioner`, or `given` when the input carried it. */
   caption_source: "VARCHAR",
   model: "VARCHAR",
@@ -57,8 +57,9 @@ export const FILTERED_SCHEMA = {
   refusal_check: "VARCHAR",
   source_category: "VARCHAR",
   harm_category: "VARCHAR",
-  images: "VARCHAR",
-  image_sha256: "VARCHAR",
+  /** Lists, as in the captions table. */
+  images: "VARCHAR[]",
+  image_sha256: "VARCHAR[]",
   caption: "VARCHAR",
   thinking: "VARCHAR",
   answer: "VARCHAR",
