@@ -43,7 +43,7 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
   "/": async (page) => {
     await page.locator("#key-figure svg").first().waitFor();
     assert.match(await page.locator("#home-banner").innerText(), /Simulated data/, "the demo is labelled simulated");
-    assert.match(await page.locator("#key-figure").innerText(), /answers unsafely more often than its base in \d+ of \d+ comparisons/);
+    assert.match(await page.locator("#key-figure").innerText(), /answers unsafely more often than its base in \d+ of \d+ comparisons, \d+ of them significant at p < 0\.05 after Holm's correction over the \d+ comparisons of this judge/);
     assert.match(await page.locator("#key-figure").innerText(), /SIMULATED/, "the key figure says simulated");
     await page.getByText(/Cohen's κ 0\.\d\d/).first().waitFor();
     // The home page leads to every other page of the site.
@@ -112,22 +112,29 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.match(await page.locator("#judge-calibration").innerText(), /jailbreakbench/);
     // Judge error as a sensitivity analysis: a corrected rate, or why there is none, per calibration set.
     await page.locator("#judge-corrected table").waitFor();
-    assert.match(await page.locator("#judge-corrected").innerText(), /\d+\.\d \[\d+\.\d, \d+\.\d\]|not corrected/);
+    const correctedCells = await page.locator("#judge-corrected table tbody tr td:last-child").allInnerTexts();
+    assert.ok(correctedCells.length > 0, "a row per calibration set");
+    for (const cell of correctedCells) assert.match(cell.trim(), /^\d+\.\d\s*\[\d+\.\d, \d+\.\d\]$|^not corrected: |^no calibration|^no verdicts|^the set lacks/, "a corrected rate with its interval, or why not");
   },
   "/degradation": async (page) => {
     await page.locator("#degradation-figure svg").first().waitFor();
     assert.match(await page.locator("#degradation-banner").innerText(), /Simulated data/);
     assert.match(await page.locator("#degradation-figure").innerText(), /SIMULATED/, "the chart itself says simulated");
     await page.locator("#category-figure svg").first().waitFor();
+    // Each comparison's pairs of those planned, discordant counts, p and the adjusted p beneath it; group means with their interval.
+    const table = await page.locator("#degradation-table").innerText();
+    assert.match(table, /b \/ c/);
+    assert.match(table, /\bof \d+\b/, "pairs used of those planned");
+    assert.match(table, /adj\. (< )?\d\.\d{3}/, "the adjusted p beneath p");
+    assert.match(await page.locator("main").innerText(), /applies Holm's correction over the \d+ comparisons of this judge and judged text/);
   },
   "/thinking": async (page) => {
     await page.locator("#thinking-length-figure svg").first().waitFor();
     assert.match(await page.locator("#thinking-banner").innerText(), /Simulated data/);
     assert.match(await page.locator("main").innerText(), /No human labels exist for thinking/);
-    // Thinking verdicts count only from a judge with a rubric written for thinking: the figure, or why there is none.
-    const figure = await page.locator("#thinking-vs-answer-figure").innerText();
-    if ((await page.locator("#thinking-vs-answer-figure svg").count()) > 0) assert.match(figure, /self-correction/);
-    else assert.match(figure, /rubric written for thinking/);
+    // The default judge (the LLM judge) judges thinking with its thinking rubric: the 2×2 figure is there.
+    await page.locator("#thinking-vs-answer-figure svg").first().waitFor();
+    assert.match(await page.locator("#thinking-vs-answer-figure").innerText(), /self-correction/);
     assert.match(await page.locator("#thinking-length-figure").innerText(), /SIMULATED/);
     assert.match(await page.locator("#thinking-length-table").innerText(), /Spearman's ρ/);
     assert.match(await page.locator("#thinking-not-separated").innerText(), /qwen2\.5-vl-7b \(profile qwen-vl\): an instruct model that answers directly/);

@@ -4,6 +4,7 @@
 import * as Plot from "npm:@observablehq/plot";
 import * as Inputs from "npm:@observablehq/inputs";
 import { html } from "npm:htl";
+import { estimateTable } from "./tables.js";
 
 export const GROUPS = [
   { id: "jailbreak-robustness", label: "Jailbreak robustness" },
@@ -188,24 +189,33 @@ const CORRECTION_STATUS = {
   no_verdicts: "no verdicts",
   no_calibration: "no calibration of this judge version",
   calibration_lacks_labels: "the set lacks a human label",
-  kappa_too_low: "not corrected: κ below 0.4",
-  outside_identifiable_range: "not corrected: raw rate outside the identifiable range",
+  kappa_too_low: "not corrected: κ < 0.4",
+  outside_identifiable_range: "not corrected: raw rate not identifiable",
 };
 
-/** The judge-corrected unsafe rates (safety_corrected), or why a rate is not corrected, as a compact table. */
+/** The judge-corrected unsafe rates (safety_corrected), or why a rate is not corrected, as an estimate table. */
 export function judgeCorrectionTable(rows) {
-  const interval = (x, lo, hi) => `${pct(x)} [${pct(lo)}, ${pct(hi)}]`;
-  return html`<div class="scroll-x"><table class="corrections">
-    <thead><tr><th>model</th><th>benchmark</th><th>judge's error measured on</th><th class="num">raw unsafe % [95%]</th><th class="num" title="sensitivity / specificity on the human-labelled set">sens. / spec. %</th><th class="num">κ</th><th class="num" title="raw rates a true rate in [0, 1] can produce">identifiable raw %</th><th class="num">corrected unsafe % [95%]</th></tr></thead>
-    <tbody>${rows.map((d) => html`<tr>
-      <td>${d.model_id}</td><td>${BENCHMARK_LABELS[d.benchmark_id] ?? d.benchmark_id}</td><td>${d.human_set_id ?? "—"}</td>
-      <td class="num">${interval(d.unsafe_rate, d.ci_low, d.ci_high)}</td>
-      <td class="num">${d.sensitivity == null ? "—" : `${pct(d.sensitivity)} / ${pct(d.specificity)}`}</td>
-      <td class="num">${d.calibration_kappa == null ? "—" : d.calibration_kappa.toFixed(2)}</td>
-      <td class="num">${d.identifiable_low == null ? "—" : `${pct(d.identifiable_low)}–${pct(d.identifiable_high)}`}</td>
-      <td class="num ${d.status === "corrected" ? "" : "muted"}">${d.status === "corrected" ? interval(d.corrected_rate, d.corrected_ci_low, d.corrected_ci_high) : CORRECTION_STATUS[d.status] ?? d.status}</td>
-    </tr>`)}</tbody>
-  </table></div>`;
+  const corrected = (d) => d.status === "corrected";
+  return estimateTable(rows, [
+    { key: "model_id", label: "model", sub: (d) => BENCHMARK_LABELS[d.benchmark_id] ?? d.benchmark_id },
+    { key: "human_set_id", label: "judge's error measured on", sub: (d) => (d.calibration_kappa == null ? "" : `κ ${d.calibration_kappa.toFixed(2)}`) },
+    { key: "unsafe_rate", label: "raw unsafe %", interval: ["ci_low", "ci_high"], format: pct },
+    {
+      key: "sensitivity",
+      label: "sens. / spec. %",
+      format: (x, d) => `${pct(x)} / ${pct(d.specificity)}`,
+      sub: (d) => (d.identifiable_low == null ? "" : `identifiable ${pct(d.identifiable_low)}–${pct(d.identifiable_high)}`),
+      title: () => "sensitivity / specificity on the human-labelled set; beneath, the raw rates a true rate in [0, 1] can produce",
+    },
+    {
+      key: "status",
+      label: "corrected unsafe %",
+      numeric: true,
+      wrap: true,
+      format: (status, d) => (corrected(d) ? pct(d.corrected_rate) : CORRECTION_STATUS[status] ?? status),
+      sub: (d) => (corrected(d) ? `[${pct(d.corrected_ci_low)}, ${pct(d.corrected_ci_high)}]` : ""),
+    },
+  ], { className: "corrections" });
 }
 
 /**
