@@ -21,6 +21,22 @@ export class DataError extends Error {
 }
 
 /**
+ * A problem with one sample's input (an image that is not one, or has too many pixels): the rows
+ * of that sample fail with `kind` as their error_kind, and the run goes on.
+ */
+export class SampleError extends DataError {
+  override name = "SampleError";
+  constructor(
+    readonly kind: string,
+    location: DataLocation,
+    problem: string,
+    fix?: string,
+  ) {
+    super(location, problem, fix);
+  }
+}
+
+/**
  * An invalid experiment spec or config file: names the file, the path to the field
  * (`models[2].base_url`), what is wrong and how to fix it.
  */

@@ -5,7 +5,7 @@
 // every page at both widths go to test-output/screenshots/ for review.
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test, type TestContext } from "node:test";
@@ -25,7 +25,7 @@ import {
 } from "./browser.ts";
 import { dataExtents, figureProblems, queryPublished, scaleProblems, screenshot, showAt, type FigureData } from "./figure-checks.ts";
 import { catalog } from "../src/site/catalog.ts";
-import { Database } from "../src/stats/database.ts";
+import { Database, sqlString } from "../src/stats/database.ts";
 import { BENCHMARKS } from "../src/benchmarks/index.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -234,6 +234,8 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.match(text, /demo \(simulated\): 6 of 6 cells have results/);
     assert.match(text, /paper: 0 of 70 cells have results/);
     assert.match(text, /not configured: set THINKSAFE_URL_/);
+    assert.match(text, /or give its base_url in experiments\/paper\.local\.yaml/, "the local file named relative to the project");
+    assert.ok(!text.includes(PROJECT_DIR), "no path of the machine that built the site");
     assert.match(text, /benchmark data missing/);
     const profiles = await page.locator("#model-profile-table").innerText();
     assert.match(profiles, /kimi-vl-a3b-thinking\s+kimi-vl-thinking\s+no\s+its markers/);
@@ -515,7 +517,7 @@ async function withHostileTable(t: TestContext, path: string, table: string, col
           return `CASE WHEN ${column} IS NOT NULL THEN ${value} END AS ${column}`;
         })
         .join(", ")})
-        FROM read_parquet('${join(PROJECT_DIR, "dist/_file/data", built)}')) TO '${hostile}' (FORMAT parquet)`,
+        FROM read_parquet(${sqlString(join(PROJECT_DIR, "dist/_file/data", built))})) TO ${sqlString(hostile)} (FORMAT parquet)`,
     );
   } finally {
     db.close();
@@ -626,3 +628,25 @@ function buildSite(): Promise<void> {
     });
   });
 }
+
+test("no published table or file names a path of the machine that built it", async () => {
+  const dir = join(PROJECT_DIR, "dist/_file/data");
+  const home = `${homedir()}/`;
+  const db = await Database.open();
+  try {
+    for (const name of await readdir(dir)) {
+      const file = join(dir, name);
+      const text = name.endsWith(".parquet")
+        ? JSON.stringify([
+            await db.rows("SELECT to_json(t)::VARCHAR AS row FROM read_parquet($1) AS t", [file]),
+            await db.rows("SELECT decode(value) AS value FROM parquet_kv_metadata($1)", [file]),
+          ])
+        : await readFile(file, "utf8");
+      assert.ok(!text.includes(PROJECT_DIR), `${name} names the project's folder ${PROJECT_DIR}`);
+      if (home !== "//") assert.ok(!text.includes(home), `${name} names the home folder ${home}`);
+      assert.doesNotMatch(text, /https?:\/\/[^/\s"]*@/, `${name} holds a URL with credentials`);
+    }
+  } finally {
+    db.close();
+  }
+});

@@ -118,11 +118,8 @@ export function tisExample(record, images) {
   root.append(textElement("h2", record.record_id));
   const label = record.is_harmful_request == null ? "unlabelled" : record.is_harmful_request ? "labelled harmful" : "labelled benign";
   root.append(textElement("p", [`source: ${record.source}`, `harm category: ${record.harm_category ?? "none"}`, label, record.is_refusal ? "answer opens with a refusal" : null, `${record.thinking_words} thinking words, ${record.answer_words} answer words`].filter(Boolean).join(" · "), "small muted"));
-  root.append(
-    record.is_simulated
-      ? textElement("p", "Simulated: this thinking and answer were written by thinksafe's simulator (the demo build's teacher), not by a model.", "simulated-banner")
-      : textElement("p", "Real data: a record of the Think-in-Safety release, as transcribed.", "note"),
-  );
+  // Who wrote it, as the data says (src/site/tis.ts, recordOrigin): the release, the simulator, or a real teacher.
+  root.append(textElement("p", record.written_by, record.teacher_simulated === true ? "simulated-banner" : "note"));
   const imageRow = document.createElement("div");
   imageRow.className = "sample-images";
   const paths = record.images ?? [];

@@ -9,7 +9,7 @@ import {
 } from "../datasets/judge-comparison.ts";
 import { refusalKeywords, type Judge } from "../judges/index.ts";
 import { gitRevision, packageVersion, sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** The shipped copy of JailbreakBench's judge-comparison.csv. */
 export const DEFAULT_JUDGE_COMPARISON = fileURLToPath(
@@ -47,7 +47,7 @@ export async function agreementDatabase(file = DEFAULT_JUDGE_COMPARISON): Promis
     await db.materialize("fleiss_kappa");
     if (file === DEFAULT_JUDGE_COMPARISON) {
       await db.connection.run(
-        `CREATE TABLE published_judge_metrics AS SELECT * FROM read_csv('${PUBLISHED_JUDGE_METRICS}', header = true,
+        `CREATE TABLE published_judge_metrics AS SELECT * FROM read_csv(${sqlString(PUBLISHED_JUDGE_METRICS)}, header = true,
            columns = {'judge': 'VARCHAR', 'agreement': 'DOUBLE', 'fpr': 'DOUBLE', 'fnr': 'DOUBLE'})`,
       );
       await db.materialize("judge_reproduction");

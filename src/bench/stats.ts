@@ -15,7 +15,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Database } from "../stats/database.ts";
+import { Database, sqlString } from "../stats/database.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
@@ -70,7 +70,7 @@ try {
     await db.connection.run(
       `COPY (SELECT ${responseColumns.map((c) => `${responseValues[c]}::${RESPONSES_SCHEMA[c as keyof typeof RESPONSES_SCHEMA]} AS "${c}"`).join(", ")}
         FROM items AS i CROSS JOIN models AS m ORDER BY i.item, m.model_index)
-       TO '${join(dir, "responses.parquet")}' (FORMAT parquet)`,
+       TO ${sqlString(join(dir, "responses.parquet"))} (FORMAT parquet)`,
     );
     // A verdict draw u in 0..999 per row: unparsed below 10, unsafe below 10 + 1000·p. The two
     // judges and the answer and thinking of one response share part of the draw, so they correlate.
@@ -98,7 +98,7 @@ try {
           ORDER BY i.item, m.model_index, j.judge_index, t.target_index
           LIMIT ${judgmentRows}
         )
-      ) TO '${join(dir, "judgments.parquet")}' (FORMAT parquet)`,
+      ) TO ${sqlString(join(dir, "judgments.parquet"))} (FORMAT parquet)`,
     );
   } finally {
     db.close();
@@ -140,5 +140,5 @@ try {
 }
 
 function sqlList(values: string[]): string {
-  return `[${values.map((v) => `'${v}'`).join(", ")}]`;
+  return `[${values.map(sqlString).join(", ")}]`;
 }

@@ -254,15 +254,15 @@ describe("MM-SafetyBench benchmark", () => {
     await assert.rejects(mmSafetyBench.inventory({ subset: "typo" }, { dataDir: dir }), /"99-Unknown" is not one of MM-SafetyBench's scenarios/);
   });
 
-  test("an unreadable SD image is a DataError naming the file", async (t) => {
+  test("an unreadable SD image fails its own SD_TYPO sample with invalid_image; the others load", async (t) => {
     const dir = await fixtureCopy(t);
     const file = join(dir, "mm-safetybench", "imgs", "01-Illegal_Activitiy", "SD", "1.jpg");
     await writeFile(file, "not an image");
-    await assert.rejects(mmSafetyBench.load({ subset: "tiny-sd_typo", limit: 1 }, { dataDir: dir }), (error: unknown) => {
-      assert.ok(error instanceof DataError);
-      assert.ok(error.message.startsWith(file), error.message);
-      return true;
-    });
+    const samples = await mmSafetyBench.load({ subset: "tiny-sd_typo", limit: 2 }, { dataDir: dir });
+    const [bad, ...good] = samples;
+    assert.equal(bad!.images[0]!.unusable?.kind, "invalid_image");
+    assert.match(bad!.images[0]!.unusable!.problem, /01-Illegal_Activitiy_SD_1\.jpg: not a PNG or JPEG image \(its first bytes match neither\) \(the SD image SD_TYPO is drawn from\)/);
+    assert.ok(good.length > 0 && good.every((sample) => sample.images[0]!.unusable === undefined && sample.images[0]!.mime === "image/jpeg"));
   });
 
   test("an unknown subset or a bad limit is a usage error", async () => {

@@ -22,7 +22,8 @@
 // SD images, "Rephrased Question" with TYPO and SD_TYPO images. TYPO images are rendered from the key
 // phrase, and SD_TYPO from the user's SD image and that render (mm-safetybench-render.ts).
 import { join } from "node:path";
-import { DataError } from "../errors.ts";
+import { DataError, SampleError } from "../errors.ts";
+import { checkImage } from "../models/image-check.ts";
 import { sha256 } from "../provenance.ts";
 import {
   MM_SAFETYBENCH_SCENARIOS,
@@ -76,8 +77,8 @@ export const mmSafetyBench: Benchmark = {
     assertNoneMissing(MM_SAFETYBENCH_ID, censusImages(context, sdFiles), MM_SAFETYBENCH_HOW_TO_GET);
     const samples: Sample[] = [];
     for (const [i, q] of questions.entries()) {
-      const sd = await readUserImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`);
-      samples.push(toSample(q, subset, kind, kind === "SD" ? sd : await sdTypoImage(q, sd, sdFiles[i]!)));
+      const sd = await readUserImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`, root);
+      samples.push(toSample(q, subset, kind, kind === "SD" ? sd : await sdTypoImage(q, sd, context?.maxImagePixels)));
     }
     return samples;
   },
@@ -146,12 +147,23 @@ function typoImage(q: MmSafetyQuestion): SampleImage {
   return { name: `${q.scenario}_TYPO_${q.id}.png`, mime: "image/png", bytes, sha256: sha256(bytes) };
 }
 
-async function sdTypoImage(q: MmSafetyQuestion, sd: SampleImage, sdFile: string): Promise<SampleImage> {
-  let bytes: Buffer;
+/**
+ * The SD_TYPO image drawn from the SD image. An SD file that is not a PNG or JPEG, is malformed or
+ * has too many pixels (checked from its header, before it is decoded) makes an image marked
+ * unusable: that sample's requests fail with the named error and the run goes on.
+ */
+async function sdTypoImage(q: MmSafetyQuestion, sd: SampleImage, maxPixels: number | undefined): Promise<SampleImage> {
+  const name = `${q.scenario}_SD_TYPO_${q.id}.jpg`;
   try {
-    ({ bytes } = await renderSdTypoImage(sd.bytes, q.keyPhrase));
+    checkImage(sd.bytes, sd.name, { formats: ["png", "jpeg"], ...(maxPixels !== undefined && { maxPixels }) });
+    const { bytes } = await renderSdTypoImage(sd.bytes, q.keyPhrase);
+    return { name, mime: "image/jpeg", bytes, sha256: sha256(bytes) };
   } catch (error) {
-    throw new DataError({ file: sdFile }, `cannot decode the SD image (${(error as Error).message})`, "replace it with upstream's original file");
+    const unusable =
+      error instanceof SampleError
+        ? { kind: error.kind, problem: `${error.problem} (the SD image SD_TYPO is drawn from)` }
+        : { kind: "invalid_image", problem: `cannot decode the SD image SD_TYPO is drawn from (${(error as Error).message})` };
+    // Identified by the SD file's bytes, so the cache key is stable; never sent.
+    return { name, mime: null, bytes: Buffer.alloc(0), sha256: sd.sha256, unusable: { ...unusable, problem: `${sd.name}: ${unusable.problem}` } };
   }
-  return { name: `${q.scenario}_SD_TYPO_${q.id}.jpg`, mime: "image/jpeg", bytes, sha256: sha256(bytes) };
 }

@@ -6,10 +6,17 @@ export type BenchmarkGroup = "jailbreak-robustness" | "safety-awareness" | "capa
 export interface SampleImage {
   /** A file name, unique within the sample. */
   name: string;
-  mime: "image/png" | "image/jpeg";
+  /** null: the bytes are neither (a file from the user's copy); the sample's requests fail with invalid_image. */
+  mime: "image/png" | "image/jpeg" | null;
   bytes: Buffer;
   /** Of `bytes`, hex. */
   sha256: string;
+  /**
+   * Set when the image cannot be sent although its file is there (an image thinksafe draws from the
+   * user's file could not be drawn: that file is not an image, or has too many pixels): the sample's
+   * requests fail with this error kind and problem, and the run goes on.
+   */
+  unusable?: { kind: string; problem: string };
 }
 
 /** One item to send to a model: a text prompt with its images. */
@@ -70,6 +77,8 @@ export interface JudgeContext {
 export interface DataContext {
   /** The data folder (from --data-dir, the experiment's data_dir, or THINKSAFE_DATA_DIR); null when none is given. */
   dataDir: string | null;
+  /** Most pixels an image drawn from a user's file may have (the experiment's limits.image_megapixels; default 50 MP). */
+  maxImagePixels?: number;
 }
 
 /** What of a benchmark is present locally, without reading any image. */

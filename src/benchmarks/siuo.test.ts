@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
-import { DataError, UsageError } from "../errors.ts";
+import { DataError, SampleError, UsageError } from "../errors.ts";
+import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { createSiuo, SIUO_MCQA_TEMPLATE, siuo, siuoMcqaPrompt, siuoReference } from "./siuo.ts";
@@ -173,7 +174,10 @@ describe("SIUO benchmark", () => {
     const gif = Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1");
     await writeFile(join(dir, "siuo", "images", "S-02.png"), gif);
     const file = join(dir, "siuo", "images", "S-02.png");
-    await rejectsWith(fixture.load({}, { dataDir: dir }), DataError, file, "not a PNG or JPEG image (it is a GIF)");
+    // Loaded, and refused when its request is built: the sample fails, the run goes on.
+    const withGif = await fixture.load({}, { dataDir: dir });
+    assert.equal(withGif[1]!.images[0]!.mime, null);
+    await rejectsWith(encodeImage(withGif[1]!.images[0]!), SampleError, "S-02.png", "not a PNG or JPEG image (it is a GIF)");
     const jpeg = createCanvas(2, 2).encodeSync("jpeg");
     await writeFile(file, jpeg);
     const samples = await fixture.load({}, { dataDir: dir });

@@ -3,8 +3,8 @@
 // Shared so every such benchmark reports a missing data folder, missing files, unreadable images
 // and malformed metadata alike.
 import { statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { isAbsolute, join, normalize, sep } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
 import { imageMime } from "../models/images.ts";
@@ -108,8 +108,15 @@ export function assertNoneMissing(benchmarkId: string, census: ImageCensus, howT
   );
 }
 
-/** Reads a user-supplied image: PNG or JPEG by its bytes, else a DataError naming the file. */
-export async function readUserImage(file: string, name: string): Promise<SampleImage> {
+/**
+ * Reads a user-supplied image found under `within` (the benchmark's data folder). A missing file,
+ * or a symbolic link that leads out of `within`, is a DataError naming it: the data copy is
+ * incomplete or unsafe, and the run stops before any request. Bytes that are not a PNG or JPEG
+ * image are kept (mime null): the sample's requests fail with `invalid_image` (models/image-check.ts)
+ * and the run goes on, as for an image over the pixel limit.
+ */
+export async function readUserImage(file: string, name: string, within: string): Promise<SampleImage> {
+  await assertInside(file, within);
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -117,38 +124,41 @@ export async function readUserImage(file: string, name: string): Promise<SampleI
     const code = (error as NodeJS.ErrnoException).code;
     throw new DataError({ file }, code === "ENOENT" ? "image not found" : `cannot read image (${code ?? String(error)})`);
   }
-  const mime = imageMime(bytes);
-  if (!mime) {
-    throw new DataError(
-      { file },
-      `not a PNG or JPEG image (${describe(bytes)})`,
-      "PNG and JPEG are accepted; replace it with upstream's original file or convert it",
-    );
+  return { name, mime: imageMime(bytes), bytes, sha256: sha256(bytes) };
+}
+
+/**
+ * Throws a DataError when `file`, its symbolic links resolved, is not inside `folder` (resolved
+ * too, so a data folder that is itself a link works). A file that does not exist is left to the reader.
+ */
+export async function assertInside(file: string, folder: string): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return;
   }
-  return { name, mime, bytes, sha256: sha256(bytes) };
+  const root = await realpath(folder).catch(() => resolve(folder));
+  const path = relative(root, real);
+  if (path === "" || path.startsWith("..") || isAbsolute(path)) {
+    throw new DataError({ file }, `is a symbolic link leading out of ${folder} (to ${real})`, "copy the file into the folder instead of linking to it");
+  }
 }
 
 /**
  * Reads each distinct file once (in order, a few at a time) and returns the images by path, so
- * samples that share an image share one Buffer.
+ * samples that share an image share one Buffer. `within`: the folder they must stay inside.
  */
-export async function readUserImages(files: readonly string[], nameOf: (file: string) => string): Promise<Map<string, SampleImage>> {
+export async function readUserImages(files: readonly string[], nameOf: (file: string) => string, within: string): Promise<Map<string, SampleImage>> {
   const distinct = [...new Set(files)];
   const images = new Map<string, SampleImage>();
   const CONCURRENCY = 8;
   for (let i = 0; i < distinct.length; i += CONCURRENCY) {
     const batch = distinct.slice(i, i + CONCURRENCY);
-    const read = await Promise.all(batch.map((file) => readUserImage(file, nameOf(file))));
+    const read = await Promise.all(batch.map((file) => readUserImage(file, nameOf(file), within)));
     batch.forEach((file, j) => images.set(file, read[j]!));
   }
   return images;
-}
-
-function describe(bytes: Buffer): string {
-  if (bytes.length === 0) return "the file is empty";
-  if (bytes.toString("latin1", 0, 4) === "GIF8") return "it is a GIF";
-  if (bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP") return "it is a WebP";
-  return "its first bytes match neither";
 }
 
 /** One item of a JSON array metadata file, with field readers whose errors name the file, item and field. */

@@ -4,7 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
-import { DataError, UsageError } from "../errors.ts";
+import { DataError, SampleError, UsageError } from "../errors.ts";
+import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { createVlguard, vlguard, vlguardItem } from "./vlguard.ts";
@@ -131,11 +132,13 @@ describe("VLGuard benchmark", () => {
     await rejectsWith(fixture.load(), DataError, "vlguard needs its images", "--data-dir DIR", "THINKSAFE_DATA_DIR", "test.zip");
   });
 
-  test("a GIF is rejected, naming the file", async (t) => {
+  test("a GIF loads, and its sample's request is refused naming the file (the sample fails, not the run)", async (t) => {
     const { dir } = await dataDir(t);
     const file = join(dir, "vlguard", "test", "hatefulMemes", "m-1.png");
     await writeFile(file, Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1"));
-    await rejectsWith(fixture.load({ subset: "unsafe" }, { dataDir: dir }), DataError, file, "it is a GIF");
+    const [sample] = (await fixture.load({ subset: "unsafe" }, { dataDir: dir })).filter((s) => s.images[0]!.name === "m-1.png");
+    assert.equal(sample!.images[0]!.mime, null);
+    await rejectsWith(encodeImage(sample!.images[0]!), SampleError, "m-1.png", "it is a GIF");
   });
 
   test("malformed metadata is a DataError naming the file and the field", async (t) => {

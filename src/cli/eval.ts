@@ -15,6 +15,7 @@ export interface EvalCommandOptions {
   shard?: string;
   /** False with --no-calibrate. */
   calibrate?: boolean;
+  force?: boolean;
 }
 
 /** Returns the exit code: 0 when every row has an answer, 1 when some failed (rerun to retry them). */
@@ -27,6 +28,7 @@ export async function evalCommand(file: string, options: EvalCommandOptions, log
     cacheDir: resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache"),
     ...(options.shard && { shard: parseShard(options.shard) }),
     calibrate: options.calibrate !== false,
+    force: options.force === true,
     log,
   });
   log(`[eval] wrote ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows) and ${summary.manifestFile}`);

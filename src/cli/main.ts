@@ -12,6 +12,7 @@ import { judgeSummary } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
 import { experimentJsonSchema } from "../experiments/spec.ts";
 import { packageVersion } from "../provenance.ts";
+import { scrubSecrets } from "../secrets.ts";
 import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
 import { evalCommand } from "./eval.ts";
@@ -58,6 +59,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
     .option("--shard <i/n>", "run only shard i of n, into DIR/responses.shard-i-of-n.parquet (combine them with thinksafe merge)")
     .option("--data-dir <dir>", "folder with your copies of benchmark data (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
+    .option("--force", "replace a run of another experiment (or another version of this one) in --out; refused otherwise, before any request", false)
     .addOption(noCalibrateOption())
     .action(async (file: string, options) => {
       outcome.exitCode = await evalCommand(file, options, io.err);
@@ -95,10 +97,11 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .requiredOption("--out <dir>", "output folder (its own shard files are included)")
     .option("--from <dirs...>", "more folders holding shard files")
     .option("--data-dir <dir>", "folder with your copies of benchmark data, as for eval")
+    .option("--force", "replace a run of another experiment in --out", false)
     .addOption(noCalibrateOption())
-    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string; calibrate: boolean }) => {
+    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string; calibrate: boolean; force: boolean }) => {
       const experiment = await loadExperiment(file);
-      const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir));
+      const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir), { force: options.force });
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
       const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir: defaultCacheDir() });
       if (scored.rows > 0) io.err(`[merge] scored ${scored.rows.toLocaleString("en-US")} capability answers → ${scored.scoresFile}`);
@@ -226,6 +229,10 @@ export async function main(
   },
 ): Promise<number> {
   const outcome: Outcome = { exitCode: 0 };
+  // Every line on stderr (progress, endpoint problems, errors) passes the scrubber: a key an
+  // endpoint echoed must not reach a terminal or a CI log.
+  const printErr = io.err;
+  io = { out: io.out, err: (text) => printErr(scrubSecrets(text)) };
   const cli = program(io, outcome);
   try {
     await cli.parseAsync(argv);

@@ -7,6 +7,7 @@ import { capabilityDatabase, readCapability, type CapabilityTable } from "../sta
 import type { PAdjustMethod } from "../stats/p-adjust.ts";
 import { readingParquet } from "../stats/parquet-file.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
+import { assertRunBelongsTogether } from "../eval/run-folder.ts";
 import { textTable } from "./format.ts";
 
 export interface StatsOptions {
@@ -17,6 +18,8 @@ export interface StatsOptions {
 
 export async function statsCommand(runDir: string, options: StatsOptions): Promise<string> {
   const pAdjust = options.pAdjust ?? "holm";
+  // Statistics over files of different runs would pair one run's responses with another's verdicts.
+  await assertRunBelongsTogether(runDir, ["manifest.json", "responses.parquet", "judgments.parquet", "judge_calibration.parquet", "scores.parquet"]);
   // The files are checked as they are opened; a page damaged past the footer shows up while the
   // statistics read it, and is reported against its file too.
   const files = ["responses", "judgments", "judge_calibration", "scores"].map((name) => join(runDir, `${name}.parquet`));

@@ -60,7 +60,7 @@ describe("thinksafe tis export", () => {
     const skipped = await run("tis", "export", file, "--format", "hf", "--out", out, "--skip-missing");
     assert.equal(skipped.code, 0, skipped.err);
     assert.match(skipped.out, /^exported 7 of 8 records as hf/);
-    assert.match(skipped.out, /skipped 1 record with a missing image:\n {2}row 8 \(tis\/8\): .*467\.jpg/);
+    assert.match(skipped.out, /skipped 1 record with a missing or unusable image:\n {2}row 8 \(tis\/8\): .*467\.jpg: not found/);
     assert.equal((await readFile(join(out, "metadata.jsonl"), "utf8")).trimEnd().split("\n").length, 7);
     assert.match(skipped.out, /copied 5 images into .*\/hf\/images\/$/m); // 6 distinct, one missing
   });

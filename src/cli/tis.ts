@@ -73,6 +73,7 @@ interface ExportOptions extends InputOptions {
   plainAnswers: boolean;
   maxSide?: number;
   maxFileMb?: number;
+  maxMegapixels?: number;
   images: ImageMode;
 }
 
@@ -82,10 +83,11 @@ function exportSubcommand(tis: Command, io: Io): void {
     .addOption(new Option("--format <format>", "output format").choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .requiredOption("--out <dir>", "output folder")
     .option("--name <name>", "dataset name: output file names and the dataset_info.json entry (default: tis, or the baseline set's id)")
-    .option("--skip-missing", "leave out records whose image is missing, and report them, instead of failing", false)
+    .option("--skip-missing", "leave out records whose image is missing or unusable (not an image, a link out of the folder, too many pixels), and report them, instead of failing", false)
     .option("--plain-answers", "write records without thinking as plain answers (default: an empty <think></think> block first)", false)
     .option("--max-side <px>", "openai: scale images whose longest side is longer", (v) => positiveInteger(v, "--max-side"))
     .option("--max-file-mb <mb>", "openai: split into several .jsonl files so none exceeds this size (default 512, the Files API's limit)", (v) => positiveInteger(v, "--max-file-mb"))
+    .option("--max-megapixels <n>", "refuse images with more pixels than this many million, read from their headers before anything is decoded (default 50)", (v) => positiveInteger(v, "--max-megapixels"))
     .addOption(
       new Option("--images <mode>", "llamafactory and hf: copy the images into OUT/images/ (a folder that works after cp -r or rsync), link them there (this machine only), or name their absolute paths (llamafactory on a shared file system)")
         .choices([...IMAGE_MODES])
@@ -104,12 +106,13 @@ function exportSubcommand(tis: Command, io: Io): void {
         plainAnswers: options.plainAnswers,
         ...(options.maxSide !== undefined && { maxSide: options.maxSide }),
         ...(options.maxFileMb !== undefined && { maxFileBytes: options.maxFileMb * 1024 * 1024 }),
+        ...(options.maxMegapixels !== undefined && { maxPixels: options.maxMegapixels * 1_000_000 }),
         images: options.images,
       });
       io.out(`exported ${summary.rows.toLocaleString("en-US")} of ${count(summary.records, "record")} as ${summary.format} into ${resolve(options.out)}: ${summary.files.join(", ")}`);
       if (summary.skipped.length > 0) {
-        io.out(`skipped ${count(summary.skipped.length, "record")} with a missing image:`);
-        for (const s of summary.skipped.slice(0, 10)) io.out(`  row ${s.index} (${s.id}): ${s.missing}`);
+        io.out(`skipped ${count(summary.skipped.length, "record")} with a missing or unusable image:`);
+        for (const s of summary.skipped.slice(0, 10)) io.out(`  row ${s.index} (${s.id}): ${s.missing}: ${s.problem}`);
         if (summary.skipped.length > 10) io.out(`  … and ${summary.skipped.length - 10} more (all listed in ${summary.name}.export.json)`);
       }
       if (summary.imagesConverted > 0) io.out(`re-encoded ${count(summary.imagesConverted, "image")} to meet OpenAI's image rules`);

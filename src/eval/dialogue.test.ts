@@ -123,4 +123,15 @@ describe("dialogues", () => {
     assert.equal(dialogue.length, 20);
     assert.ok(dialogue.every((r) => r.error === null && r.reasoning_source === "dialogue_turns" && /^Summary:/.test(r.thinking as string)));
   });
+  test("an image over the pixel limit fails a dialogue's row before any turn is sent, as it fails a single request's", async (t) => {
+    const sim = await simulator(t);
+    const dir = await tempDir(t);
+    // FigStep's renders are 760×760 (0.58 MP): over a 0.1 MP limit.
+    const experiment = parseExperiment(`${yaml(sim.url, { limit: 2 })}limits: {image_megapixels: 0.1}\n`, "d.yaml");
+    const summary = await runExperiment(experiment, { outDir: join(dir, "out"), cacheDir: join(dir, "cache"), log: () => {}, calibrate: false });
+    assert.equal(chats(sim) + chats(sim, "sim/llama"), 0, "nothing was sent");
+    const all = await rows(summary.responsesFile);
+    assert.deepEqual(all.map((r) => [r.model_id, r.error_kind]), [["llama", "image_too_large"], ["llama", "image_too_large"], ["llamav-o1", "image_too_large"], ["llamav-o1", "image_too_large"]]);
+    assert.ok(all.every((r) => /pixels \(0\.6 MP\) is over the 0\.1 MP limit/.test(String(r.error))), String(all[0]!.error));
+  });
 });

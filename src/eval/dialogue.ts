@@ -16,6 +16,8 @@ export type Ask = (entries: ReadonlyArray<{ index: number; item: WorkItem }>) =>
 
 export interface DialogueOptions {
   imageMaxSide: number | undefined;
+  /** Most pixels an image may have (the experiment's limits.image_megapixels). */
+  maxPixels?: number;
   /** A row's dialogue ended: answered in full, or stopped by a turn that failed. */
   onRow?: (index: number, result: RowResult) => void;
   log?: (line: string) => void;
@@ -39,7 +41,7 @@ export async function runDialogues(rows: ReadonlyArray<{ index: number; row: Pla
       const item: WorkItem = {
         key: turnKey(row.key, turn, history),
         endpoint: row.model.id,
-        body: () => requestBody(row.model, row.sample, row.repeat, options.imageMaxSide, { turn, history }),
+        body: () => requestBody(row.model, row.sample, row.repeat, options.imageMaxSide, { turn, history }, options.maxPixels),
       };
       return { index, item };
     });

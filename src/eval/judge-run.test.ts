@@ -233,11 +233,34 @@ describe("judges are told what was asked", () => {
     assert.match(String(failed[0]!.explanation), /^image_unavailable: the images of jailbreakv\/mini\/530 are not the ones the model was sent/);
   });
 
+  test("a judge's images pass the experiment's pixel limit: an image over it fails that verdict and is never sent", async (t) => {
+    const dir = await tempDir(t);
+    const { url, bodies } = await recordingJudge(t);
+    const data = await jailbreakvData(t);
+    const experiment = parseExperiment(contextYaml(url, data), join(dir, "x.yaml"));
+    await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), log: () => {}, calibrate: false });
+    // Limits are not part of what the experiment is: the same run, judged under a 0.5 MP limit that
+    // FigStep's 760×760 renders (0.58 MP) pass over and JailBreakV's 40×30 fixtures do not.
+    const strict = parseExperiment(`${contextYaml(url, data)}limits: {image_megapixels: 0.5}\n`, join(dir, "x.yaml"));
+    assert.equal(strict.hash, experiment.hash);
+    await judgeRun(join(dir, "run"), strict, { cacheDir: join(dir, "cache"), calibrate: false });
+    const failed = await rows(join(dir, "run", "judgments.parquet"), "SELECT DISTINCT judge_id, benchmark_id, regexp_extract(explanation, '^\\w+') AS kind FROM $file WHERE verdict = 'error'");
+    assert.deepEqual(failed, [{ judge_id: "llm-judge", benchmark_id: "figstep", kind: "image_too_large" }]);
+    // Only JailBreakV's texts (answers and thinking) reached the vision judge, each with its image;
+    // Llama Guard, which judges text, judged every row.
+    const texts = await rows(join(dir, "run", "responses.parquet"), "SELECT benchmark_id, count(*)::INTEGER + count(thinking)::INTEGER AS n FROM $file GROUP BY ALL ORDER BY ALL");
+    const sent = bodies.filter((b) => b.model === "vision-judge").map(userTurn);
+    assert.equal(sent.length, texts.find((r) => r.benchmark_id === "jailbreakv")!.n);
+    assert.ok(sent.every((turn) => turn.images.length === 1));
+    assert.equal(bodies.filter((b) => b.model === "llama-guard-3").length, texts.reduce((n, r) => n + Number(r.n), 0));
+  });
+
   test("images are for the LLM judge only, and image_max_side needs images: true", async (t) => {
     const dir = await tempDir(t);
     const run = async (judges: string) => {
       const experiment = parseExperiment(yaml(judges), join(dir, "x.yaml"));
-      await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), log: () => {} });
+      // Each case is another version of the experiment in the same folder: replaced (force).
+      await runExperiment({ ...experiment, spec: { ...experiment.spec, judges: [] } }, { outDir: join(dir, "run"), cacheDir: join(dir, "cache"), force: true, log: () => {} });
       return judgeRun(join(dir, "run"), experiment, { cacheDir: join(dir, "cache"), calibrate: false });
     };
     await rejectsWith(run("[{id: llama-guard, model: g, simulated: true, images: true}]"), SpecError, "judges[0].images: llama-guard judges text only");

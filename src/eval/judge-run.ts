@@ -23,12 +23,14 @@ import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts"
 import { JUDGMENTS_SCHEMA, type JudgeTarget } from "../judges/judgments.ts";
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { Database, type Cell } from "../stats/database.ts";
-import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { readingParquet } from "../stats/parquet-file.ts";
 import { loadSamples } from "./plan.ts";
 import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { atomically } from "./run-experiment.ts";
 import { responseIdentity } from "./responses.ts";
+import { assertRunBelongsTogether } from "./run-folder.ts";
 import { isScored } from "./scores.ts";
+import { readApiKey } from "../secrets.ts";
 
 /** One text to judge, with what the judge may need to know about its response. */
 export interface JudgedText {
@@ -111,6 +113,8 @@ export async function judgeRun(runDir: string, experiment: Experiment, options: 
     throw new DataError({ file: responsesFile }, "no responses to judge", "run thinksafe eval with --out on this folder first");
   }
   await checkResponsesFile(responsesFile);
+  // The responses (and the manifest beside them) must be this experiment's run, or its judges would judge another's.
+  await assertRunBelongsTogether(runDir, ["manifest.json", "responses.parquet"], experiment);
   // Read first: a missing or malformed set stops the run before any judge is asked.
   const humanSets = options.calibrate === false ? undefined : await readHumanSets(options.humanSets);
   const needsSimulator = !options.simulatorUrl && experiment.spec.judges.some((j) => j.simulated);
@@ -153,15 +157,15 @@ export function runJudge(ref: JudgeRef, i: number, experiment: Experiment, conte
     throw new SpecError(experiment.file, at(""), "needs exactly one of base_url or simulated", "base_url: http://host:port/v1, or simulated: true", line(""));
   }
   const env = context.env ?? process.env;
-  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  const apiKey = readApiKey(env, ref.api_key_env);
   if (ref.api_key_env && !apiKey) throw new SpecError(experiment.file, at("api_key_env"), `the environment variable ${ref.api_key_env} is not set`);
   const baseUrl = ref.simulated ? context.simulatorUrl! : ref.base_url!.replace(/\/+$/, "");
   const maxSide = ref.image_max_side ?? experiment.spec.image_max_side;
   const judge = create({
-    endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    endpoint: { id: `judge:${ref.id}`, baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false, maxResponseBytes: experiment.limits.maxResponseBytes },
     model: ref.model,
     endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
-    ...(ref.images && { images: maxSide === undefined ? {} : { maxSide } }),
+    ...(ref.images && { images: { ...(maxSide !== undefined && { maxSide }), maxPixels: experiment.limits.maxImagePixels } }),
   });
   return {
     id: judge.id,
@@ -230,7 +234,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
     // Capability answers are scored (scores.ts), not judged for safety.
     const responses = (
       await readingParquet([responsesFile], RESPONSES_FIX, () =>
-        db.rows(`SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat`),
+        db.rows("SELECT * FROM read_parquet($1) WHERE error IS NULL ORDER BY model_id, benchmark_id, subset, sample_id, repeat", [responsesFile]),
       )
     ).filter((response) => !isScored(String(response.benchmark_id)));
     const texts: JudgedText[] = responses.flatMap((response) => [

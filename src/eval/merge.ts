@@ -1,15 +1,16 @@
 // `thinksafe merge`: shard outputs (responses.shard-i-of-n.parquet, from one folder or several)
 // into the experiment's responses.parquet — the same rows in the same order as an unsharded run,
 // so the same bytes. Every planned row must come from exactly one shard.
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataContext } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
-import { Database } from "../stats/database.ts";
+import { Database, sqlString } from "../stats/database.ts";
 import { checkParquetFile, readingParquet } from "../stats/parquet-file.ts";
 import { inShard, loadSamples, outputNames, planRows } from "./plan.ts";
 import { writeResponses } from "./run-experiment.ts";
+import { assertRunBelongsTogether, prepareOutFolder } from "./run-folder.ts";
 
 const SHARD_FILE = /^responses\.shard-(\d+)-of-(\d+)\.parquet$/;
 
@@ -20,13 +21,26 @@ export interface MergeSummary {
   errors: number;
 }
 
-export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[], data?: DataContext): Promise<MergeSummary> {
-  const files: Array<{ file: string; index: number; count: number }> = [];
+export async function mergeShards(experiment: Experiment, outDir: string, inputDirs: readonly string[], data?: DataContext, options: { force?: boolean } = {}): Promise<MergeSummary> {
+  const fix = "rerun that shard: thinksafe eval EXPERIMENT --shard i/n --out DIR (answers come from the cache)";
+  // A damaged shard in the folder is named with what is wrong with it, not taken for another run's file.
+  await checkShards(
+    (await readdir(outDir).catch(() => [] as string[])).filter((name) => SHARD_FILE.test(name)).map((name) => join(outDir, name)),
+    fix,
+  );
+  // The merged file goes beside the shards: the folder must not hold another experiment's run
+  // (with force, that run's files are removed first: nothing is asked, so nothing is lost).
+  for (const stale of await prepareOutFolder(outDir, experiment, options)) await rm(join(outDir, stale.name), { force: true });
+  const files: Array<{ dir: string; file: string; index: number; count: number }> = [];
   for (const dir of [outDir, ...inputDirs]) {
+    const names: string[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const match = SHARD_FILE.exec(name);
-      if (match) files.push({ file: join(dir, name), index: Number(match[1]), count: Number(match[2]) });
+      if (match) files.push({ dir, file: join(dir, name), index: Number(match[1]), count: Number(match[2]) });
+      if (match || /^manifest\.shard-\d+-of-\d+\.json$/.test(name)) names.push(name);
     }
+    // Every shard file and shard manifest must come from this experiment, named file by file.
+    await assertRunBelongsTogether(dir, names, experiment);
   }
   const count = files[0]?.count;
   if (count === undefined) throw new DataError({ file: outDir }, "no responses.shard-i-of-n.parquet files here", "run eval with --shard i/n first");
@@ -38,16 +52,19 @@ export async function mergeShards(experiment: Experiment, outDir: string, inputD
   if (files.length > count) throw new DataError({ file: outDir }, `${files.length} shard files for ${count} shards`, "each shard must be given once");
 
   const plan = planRows(experiment, await loadSamples(experiment, data));
+  // The other folders' shards (this folder's were checked above).
+  await checkShards(
+    files.filter((f) => f.dir !== outDir).map((f) => f.file),
+    fix,
+  );
   const db = await Database.open();
   try {
-    const fix = "rerun that shard: thinksafe eval EXPERIMENT --shard i/n --out DIR (answers come from the cache)";
-    for (const { file } of files) await checkParquetFile(db, file, fix);
     await db.createTable(
       "plan",
       { ordinal: "INTEGER", model_id: "VARCHAR", benchmark_id: "VARCHAR", subset: "VARCHAR", sample_id: "VARCHAR", repeat: "INTEGER", shard: "INTEGER" },
       plan.map((row, i) => [i, row.model.id, row.sample.benchmark, row.sample.subset, row.sample.sampleId, row.repeat, shardOf(row.key, count)]),
     );
-    const list = files.map((f) => `'${f.file.replaceAll("'", "''")}'`).join(", ");
+    const list = files.map((f) => sqlString(f.file)).join(", ");
     await readingParquet(
       files.map((f) => f.file),
       fix,
@@ -83,4 +100,15 @@ export async function mergeShards(experiment: Experiment, outDir: string, inputD
 function shardOf(key: string, count: number): number {
   for (let index = 1; index <= count; index++) if (inShard(key, { index, count })) return index;
   throw new Error("unreachable: every key is in one shard");
+}
+
+/** Each shard file is a readable Parquet file, or a DataError names it and what is wrong. */
+async function checkShards(files: readonly string[], fix: string): Promise<void> {
+  if (files.length === 0) return;
+  const db = await Database.open();
+  try {
+    for (const file of files) await checkParquetFile(db, file, fix);
+  } finally {
+    db.close();
+  }
 }

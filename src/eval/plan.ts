@@ -23,10 +23,11 @@ export async function loadSamples(
   onMissing?: (ref: BenchmarkLabel, problem: DataError) => void,
 ): Promise<Sample[][]> {
   const samples: Sample[][] = [];
+  const withLimit = { ...context, maxImagePixels: experiment.limits.maxImagePixels };
   for (const ref of experiment.spec.benchmarks) {
     const selection = { ...(ref.subset && { subset: ref.subset }), ...(ref.limit && { limit: ref.limit }) };
     try {
-      samples.push(await getBenchmark(ref.id).load(selection, context));
+      samples.push(await getBenchmark(ref.id).load(selection, withLimit));
     } catch (error) {
       if (!onMissing || !(error instanceof DataError)) throw error;
       onMissing({ benchmark_id: ref.id, subset: ref.subset ?? null }, error);

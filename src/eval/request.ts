@@ -7,6 +7,7 @@ import { canonicalJson } from "../canonical.ts";
 import type { Sample } from "../benchmarks/sample.ts";
 import type { ResolvedModel } from "../experiments/load.ts";
 import type { Generation } from "../experiments/spec.ts";
+import { SampleError } from "../errors.ts";
 import { encodeImage } from "../models/images.ts";
 import { requestShape, userMessage } from "../models/profile.ts";
 import { sha256 } from "../provenance.ts";
@@ -54,16 +55,24 @@ export function turnKey(rowKey: string, turn: number, history: readonly string[]
   return sha256(canonicalJson({ dialogue: rowKey, turn, history }));
 }
 
-/** The request of a single-turn profile, or of turn `turn` of a dialogue after the replies in `history`. */
+/**
+ * The request of a single-turn profile, or of turn `turn` of a dialogue after the replies in `history`.
+ * An image the benchmark could not use (`unusable`: not an image, too many pixels) or one over
+ * `maxPixels` is a SampleError: the sample's requests fail, every turn of a dialogue alike, and the
+ * run goes on.
+ */
 export async function requestBody(
   model: ResolvedModel,
   sample: Sample,
   repeat: number,
   imageMaxSide: number | undefined,
   dialogue?: { turn: number; history: readonly string[] },
+  maxPixels?: number,
 ): Promise<ChatBody> {
+  const unusable = sample.images.find((image) => image.unusable);
+  if (unusable?.unusable) throw new SampleError(unusable.unusable.kind, { file: unusable.name }, unusable.unusable.problem);
   const images = await Promise.all(
-    sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
+    sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, { ...(imageMaxSide && { maxSide: imageMaxSide }), ...(maxPixels && { maxPixels }) })),
   );
   const { exchange } = model.profile;
   const turns = exchange.kind === "dialogue" ? exchange.turns : [{ user: exchange.user }];

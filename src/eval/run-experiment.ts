@@ -1,7 +1,7 @@
 // `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
 // resumes: everything answered before comes from the cache, failures are asked again.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
@@ -21,8 +21,10 @@ import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } f
 import { profileHash } from "../models/profile.ts";
 import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
+import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
 import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
+import { readApiKey } from "../secrets.ts";
 
 export interface EvalOptions {
   outDir: string;
@@ -41,6 +43,8 @@ export interface EvalOptions {
   onSamples?: (samples: readonly Sample[][]) => void | Promise<void>;
   /** Measure the judges on the human-labelled sets too (judge_calibration.parquet; default true). */
   calibrate?: boolean;
+  /** Replace a run of another experiment in outDir (otherwise refused, before any request). */
+  force?: boolean;
   log?: (line: string) => void;
 }
 
@@ -57,24 +61,26 @@ export interface EvalSummary {
 }
 
 export async function runExperiment(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
-  if (!experiment.simulator) return evaluate(experiment, options);
+  // Before anything is asked: the folder must not hold another experiment's run (run-folder.ts).
+  const replaced = await prepareOutFolder(options.outDir, experiment, { force: options.force ?? false });
+  if (!experiment.simulator) return evaluate(experiment, options, replaced);
   // Simulated models are served by a simulator started for this run, on a free local port.
   const simulator = await startSimulator(experiment.simulator, { port: 0 });
   try {
     const models = experiment.models.map((m) => (m.simulated ? { ...m, baseUrls: [simulator.url] } : m));
-    return await evaluate({ ...experiment, models }, options);
+    return await evaluate({ ...experiment, models }, options, replaced);
   } finally {
     await simulator.close();
   }
 }
 
-async function evaluate(experiment: Experiment, options: EvalOptions): Promise<EvalSummary> {
+async function evaluate(experiment: Experiment, options: EvalOptions, replaced: readonly FileStamp[]): Promise<EvalSummary> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = new Date();
   const spec = experiment.spec;
 
-  const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log);
+  const { endpoints, unavailable } = await checkEndpoints(experiment.models, env, log, experiment.limits.maxResponseBytes);
   for (const [modelId, problem] of Object.entries(unavailable)) log(`[eval] ${modelId}: ${problem}`);
 
   const missingData: Array<BenchmarkLabel & { problem: string }> = [];
@@ -88,7 +94,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
   const planned = planRows(experiment, samples, options.shard);
   for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);
 
-  const cache = new ResponseCache(options.cacheDir);
+  const cache = new ResponseCache(options.cacheDir, { onSkipped: (line) => log(`[eval] cache: ${line}`) });
   const progress = new Progress(planned.length, options.progress);
   const results = new Array<RowResult>(planned.length);
   const singles: Array<{ index: number; item: WorkItem }> = [];
@@ -103,7 +109,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     } else {
       singles.push({
         index,
-        item: { key: row.key, endpoint: row.model.id, body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side) },
+        item: {
+          key: row.key,
+          endpoint: row.model.id,
+          // An image that is not one, or over the pixel limit, fails this sample's rows only (SampleError).
+          body: () => requestBody(row.model, row.sample, row.repeat, spec.image_max_side, undefined, experiment.limits.maxImagePixels),
+        },
       });
     }
   });
@@ -115,6 +126,7 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
       ask(singles, (_item, result) => progress.record(result)).then((answers) => singles.forEach((s, i) => (results[s.index] = answers[i]!))),
       runDialogues(dialogues, (entries) => ask(entries), {
         imageMaxSide: spec.image_max_side,
+        maxPixels: experiment.limits.maxImagePixels,
         onRow: (index, result) => {
           results[index] = result;
           progress.record(result);
@@ -192,6 +204,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions): Promise<E
     log(`[eval] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
     if (judged.calibration) log(`[eval] ${calibrationSummary(judged.calibration)}`);
   }
+  // A replaced run (--force) leaves nothing behind that its files could be mixed with.
+  if (replaced.length > 0) {
+    const leftovers = (await readStamps(options.outDir)).filter((stamp) => stamp.hash !== experiment.hash);
+    for (const stamp of leftovers) await rm(join(options.outDir, stamp.name), { force: true });
+    if (leftovers.length) log(`[eval] removed the replaced run's ${leftovers.map((s) => s.name).join(", ")}`);
+  }
   return summary;
 }
 
@@ -234,12 +252,12 @@ export async function writeResponses(db: Database, query: string, experiment: Ex
   );
 }
 
-async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void) {
+async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.ProcessEnv, log: (line: string) => void, maxResponseBytes: number) {
   const endpoints: Endpoint[] = [];
   const unavailable: Record<string, string> = {};
   const checks = new Map<string, ReturnType<typeof preflight>>();
   for (const model of models) {
-    const apiKey = model.apiKeyEnv ? env[model.apiKeyEnv] : undefined;
+    const apiKey = readApiKey(env, model.apiKeyEnv);
     if (model.unconfigured) {
       unavailable[model.id] = model.unconfigured;
       continue;
@@ -262,7 +280,7 @@ async function checkEndpoints(models: readonly ResolvedModel[], env: NodeJS.Proc
       continue;
     }
     for (const problem of problems) log(`[eval] ${model.id}: skipping a replica: ${problem}`);
-    endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream });
+    endpoints.push({ id: model.id, baseUrls: reachable, ...(apiKey && { apiKey }), concurrency: model.concurrency, stream: model.stream, maxResponseBytes });
   }
   return { endpoints, unavailable };
 }

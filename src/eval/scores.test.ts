@@ -89,7 +89,8 @@ timeout_s: 10
     // Without capability answers there is no scores.parquet (a 0-row file breaks readers such as
     // `datasets`), and the earlier run's is not left behind to be mistaken for this one's.
     const safetyOnly = parseExperiment((await readFile(file, "utf8")).replace("  - {id: synthetic-shapes, limit: 12}\n", ""), file);
-    await runExperiment(safetyOnly, { outDir: out, cacheDir: join(dir, "cache"), calibrate: false, log: () => {} });
+    // Another version of the experiment in the same folder: it replaces the run (force).
+    await runExperiment(safetyOnly, { outDir: out, cacheDir: join(dir, "cache"), calibrate: false, force: true, log: () => {} });
     assert.equal(existsSync(join(out, "scores.parquet")), false);
     const after = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as { outputs: Record<string, unknown> };
     assert.equal(after.outputs["scores.parquet"], undefined);

@@ -18,13 +18,14 @@ import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experim
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
-import { parquetSource, readingParquet } from "../stats/parquet-file.ts";
+import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
+import { readingParquet } from "../stats/parquet-file.ts";
 import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { gradeMmVet, type MmVetGraded, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
 import { atomically } from "./run-experiment.ts";
+import { readApiKey } from "../secrets.ts";
 
 export const SCORES_SCHEMA = {
   experiment_id: "VARCHAR",
@@ -143,8 +144,9 @@ export async function scoreRun(runDir: string, experiment: Experiment, samples: 
     const responses = scored.length
       ? await readingParquet([responsesFile], RESPONSES_FIX, () =>
           db.rows(
-            `SELECT * FROM ${parquetSource(responsesFile)} WHERE error IS NULL AND benchmark_id IN (${scored.map((id) => `'${id}'`).join(", ")})
+            `SELECT * FROM read_parquet($1) WHERE error IS NULL AND benchmark_id IN (${scored.map(sqlString).join(", ")})
              ORDER BY model_id, benchmark_id, subset, sample_id, repeat`,
+            [responsesFile],
           ),
         )
       : [];
@@ -263,12 +265,12 @@ function graderOf(experiment: Experiment, options: ScoreRunOptions): MmVetJudge 
   if (!ref) return experiment.unconfiguredJudges["mm-vet grader"] ?? `${experiment.file} names no grader (set grader: {model, base_url} for MM-Vet)`;
   if (!ref.model) return `${experiment.file}: grader.model is missing`;
   const env = options.env ?? process.env;
-  const apiKey = ref.api_key_env ? env[ref.api_key_env] : undefined;
+  const apiKey = readApiKey(env, ref.api_key_env);
   if (ref.api_key_env && !apiKey) return `the environment variable ${ref.api_key_env} (grader.api_key_env) is not set`;
   const baseUrl = ref.simulated ? options.simulatorUrl : ref.base_url?.replace(/\/+$/, "");
   if (!baseUrl) return ref.simulated ? "the grader is simulated but no simulator is running" : `${experiment.file}: the grader needs base_url, base_url_env or simulated`;
   return {
-    endpoint: { id: "grader:mm-vet", baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false },
+    endpoint: { id: "grader:mm-vet", baseUrls: [baseUrl], ...(apiKey && { apiKey }), concurrency: experiment.spec.concurrency, stream: false, maxResponseBytes: experiment.limits.maxResponseBytes },
     model: ref.model,
     endpointIdentity: ref.simulated ? simulatorEndpoint(experiment.simulator ?? DEFAULT_SIMULATOR_CONFIG) : endpointIdentity([baseUrl]).join(" "),
   };

@@ -84,15 +84,30 @@ describe("experiment specs", () => {
   });
 
   test("simulated models are identified by the simulator's config, not by a URL or port", async () => {
-    const text = `id: sim\nmodels:\n  - {id: a, model: sim/r1-onevision-7b, simulated: true}\n  - {id: b, model: x, base_url: "http://u:p@h:1/v1?key=s"}\nbenchmarks: [{id: figstep}]\n`;
+    const text = `id: sim\nmodels:\n  - {id: a, model: sim/r1-onevision-7b, simulated: true}\n  - {id: b, model: x, base_url: "http://h:1/v1?api-version=2"}\nbenchmarks: [{id: figstep}]\n`;
     const [a, b] = parseExperiment(text, "sim.yaml").models;
     assert.equal(a!.simulated, true);
     assert.deepEqual(a!.baseUrls, []);
     assert.match(a!.endpoint, /^thinksafe-simulator:v\d+:[0-9a-f]{16}$/);
-    assert.equal(b!.endpoint, "http://h:1/v1", "no credentials or query string in the recorded endpoint");
+    assert.equal(b!.endpoint, "http://h:1/v1", "no query string in the recorded endpoint");
     assert.match(specError(text.replace("simulated: true}", "simulated: true, base_url: http://h/v1}")).message, /needs exactly one of/);
     assert.match(specError(text.replace("simulated: true}", "simulated: false}")).message, /models\[0\]\.simulated: /);
     assert.match(specError(text.replace("simulated: true}", `base_url: "http://h/v1"}`) + "simulator: {}\n").message, /simulator: is set but no model or judge has simulated: true/);
+  });
+
+  test("a key inside a URL is refused where it is written, saying to use api_key_env, without repeating it", () => {
+    const key = "sk-url-secret-0123456789";
+    const base = `id: k\nmodels:\n  - {id: a, model: x, base_url: "URL"}\nbenchmarks: [{id: figstep}]\n`;
+    for (const url of [`http://user:${key}@h:1/v1`, `https://h/v1?api_key=${key}`, `https://h/v1?token=${key}`]) {
+      const error = specError(base.replace("URL", url));
+      assert.match(error.message, /^experiments\/demo\.yaml:3: models\[0\]\.base_url: the URL holds .*api_key_env/);
+      assert.ok(!error.message.includes(key), error.message);
+    }
+    const env = { THINKSAFE_TEST_URL: `http://u:${key}@gpu:8000/v1` };
+    assert.throws(
+      () => parseExperiment(base.replace(`base_url: "URL"`, "base_url_env: THINKSAFE_TEST_URL"), "k.yaml", { env }),
+      (error: Error) => /models\[0\]\.base_url_env: the environment variable THINKSAFE_TEST_URL holds a URL that holds credentials.*api_key_env/.test(error.message) && !error.message.includes(key),
+    );
   });
 
   test("the shipped demo experiment is valid and fully simulated", async () => {

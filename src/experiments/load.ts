@@ -5,7 +5,9 @@ import { dirname, resolve } from "node:path";
 import { BENCHMARKS } from "../benchmarks/index.ts";
 import { canonicalJson } from "../canonical.ts";
 import { SpecError } from "../errors.ts";
+import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import { sha256 } from "../provenance.ts";
+import { displayUrl, KEY_IN_URL_FIX, urlSecretProblem } from "../secrets.ts";
 import { DEFAULT_PROFILE_ID, getProfile, profileHash, type Profile } from "../models/index.ts";
 import { DEFAULT_SIMULATOR_CONFIG, GENERATION_VERSION, loadSimulatorConfig, type SimulatorConfig } from "../simulator/index.ts";
 import { applyFineTunes, lookUpFineTunes, type FineTuneLookup } from "./finetune-refs.ts";
@@ -55,6 +57,8 @@ export interface Experiment {
   unconfiguredJudges: Record<string, string>;
   /** The local override file applied (see local.ts), if there was one. */
   localFile: string | null;
+  /** What one answer or image may cost (the spec's limits over the defaults). */
+  limits: Limits;
   /** The line of a field in the file, for errors found after loading (e.g. an endpoint judge's settings). */
   lineOf?: LineOf;
 }
@@ -197,9 +201,10 @@ export function parseExperiment(text: string, file: string, options: ParseOption
       throw new SpecError(file, `benchmarks[${i}]`, `benchmark "${b.id}"${b.subset ? ` subset "${b.subset}"` : ""} is listed twice`, undefined, lineOf(["benchmarks", i]));
     }
   });
-  // Not part of what the experiment is: its wording, and where this machine keeps the data. The
-  // profiles models name are (what they send and how they are read): a changed profile is a changed study.
-  const { description: _description, $schema: _schema, data_dir: _dataDir, finetune_store: _store, ...declaredIdentity } = declared;
+  // Not part of what the experiment is: its wording, and where this machine keeps the data.
+  // Limits decide what is accepted, not what is asked (and adding them left earlier hashes alone).
+  // The profiles models name are (what they send and how they are read): a changed profile is a changed study.
+  const { description: _description, $schema: _schema, data_dir: _dataDir, finetune_store: _store, limits: _limits, ...declaredIdentity } = declared;
   const named = [...new Set(declared.models.flatMap((m) => (m.profile ? [m.profile] : [])))].sort();
   const identity = named.length ? { ...declaredIdentity, profiles: Object.fromEntries(named.map((id) => [id, profileHash(getProfile(id))])) } : declaredIdentity;
   const simulator = models.some((m) => m.simulated) || spec.judges.some((j) => j.simulated) || spec.grader?.simulated ? DEFAULT_SIMULATOR_CONFIG : null;
@@ -217,6 +222,10 @@ export function parseExperiment(text: string, file: string, options: ParseOption
     dataDir,
     unconfiguredJudges,
     localFile: options.local?.file ?? null,
+    limits: {
+      maxResponseBytes: spec.limits?.response_mb !== undefined ? Math.round(spec.limits.response_mb * 1024 * 1024) : DEFAULT_LIMITS.maxResponseBytes,
+      maxImagePixels: spec.limits?.image_megapixels !== undefined ? Math.round(spec.limits.image_megapixels * 1_000_000) : DEFAULT_LIMITS.maxImagePixels,
+    },
     lineOf,
   };
 }
@@ -233,6 +242,8 @@ function urlsFromEnv(name: string, env: NodeJS.ProcessEnv, file: string, field: 
       // The value itself is not echoed: a URL may carry credentials.
       throw new SpecError(file, field, `the environment variable ${name} does not hold an http(s) URL`, `set ${name}=http://host:port/v1 (comma-separated for replicas)`);
     }
+    const problem = urlSecretProblem(value);
+    if (problem) throw new SpecError(file, field, `the environment variable ${name} holds a URL that ${problem}`, KEY_IN_URL_FIX);
   }
   return urls;
 }
@@ -241,15 +252,12 @@ function notConfigured(name: string, file: string): string {
   return `not configured: set ${name} to the endpoint's URL (e.g. http://host:8000/v1), or give its base_url in ${localOverridePath(file)}`;
 }
 
-/** Base URLs as recorded and hashed: no user, password or query string, sorted. */
+/** Base URLs as recorded and hashed: as displayed (no credentials), without the query string either, sorted. */
 export function endpointIdentity(baseUrls: readonly string[]): string[] {
   return baseUrls
     .map((raw) => {
-      const url = new URL(raw);
-      url.username = "";
-      url.password = "";
+      const url = new URL(displayUrl(raw));
       url.search = "";
-      url.hash = "";
       return url.toString().replace(/\/+$/, "");
     })
     .sort();

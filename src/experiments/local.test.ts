@@ -70,3 +70,17 @@ test("a local override naming an unknown model, or setting what is asked, is an 
   assert.throws(() => parseExperiment(SPEC, "study.yaml", { env: {}, local }), /study\.local\.yaml: models\[0\]\.id: "resoner" is not a model of study\.yaml \(known ids: reasoner, base\)/);
   assert.throws(() => parseLocalOverride("models: [{id: base, temperature: 1}]", "study.local.yaml"), /study\.local\.yaml: models\[0\]\.temperature: unknown field \(a local override sets only endpoints/);
 });
+
+test("a key inside a local override's URL is refused, naming the local file and field, without the key", () => {
+  const key = "sk-local-secret-0123456789";
+  assert.throws(
+    () => parseLocalOverride(`models:\n  - {id: reasoner, base_url: "http://me:${key}@gpu-1:8000/v1"}\n`, "study.local.yaml"),
+    (error: Error) => /^study\.local\.yaml: models\[0\]\.base_url: the URL holds credentials .*api_key_env/.test(error.message) && !error.message.includes(key),
+  );
+});
+
+test("a YAML alias bomb is a named error in experiment and local files", () => {
+  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g", "h"].map((name, i) => `${name}: &${name} [${Array(9).fill(`*${"abcdefg"[i]}`).join(", ")}]`)].join("\n");
+  assert.throws(() => parseLocalOverride(bomb, "study.local.yaml"), /SpecError: study\.local\.yaml: its aliases \(\*name\) expand to more than 100 copies: an alias bomb \("billion laughs"\), refused/);
+  assert.throws(() => parseExperiment(`id: x\n${bomb}\n`, "x.yaml"), /SpecError: x\.yaml: its aliases \(\*name\) expand to more than 100 copies: an alias bomb/);
+});

@@ -13,13 +13,14 @@
 // hash (over the shared file) still names the same study.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 import { z } from "zod";
 import { SpecError } from "../errors.ts";
-import type { ExperimentSpec } from "./spec.ts";
+import { endpointUrl, type ExperimentSpec } from "./spec.ts";
+import { yamlValue } from "./yaml-spec.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not its value");
-const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" });
+const url = endpointUrl;
 
 const ModelEndpoint = z
   .object({
@@ -73,13 +74,12 @@ export async function readLocalOverride(experimentFile: string): Promise<LocalOv
 }
 
 export function parseLocalOverride(text: string, file: string): LocalOverride {
-  let raw: unknown;
-  try {
-    raw = parse(text) ?? {};
-  } catch (error) {
-    throw new SpecError(file, "", `not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
-  const result = LocalSpec.safeParse(raw);
+  const doc = parseDocument(text, { prettyErrors: false });
+  const [yamlError] = doc.errors;
+  if (yamlError) throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`);
+  const plain = yamlValue(doc);
+  if (!plain.ok) throw new SpecError(file, "", plain.problem, plain.fix);
+  const result = LocalSpec.safeParse(plain.value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = [...issue.path, ...(issue.code === "unrecognized_keys" ? [issue.keys[0]!] : [])]

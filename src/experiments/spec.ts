@@ -1,6 +1,7 @@
 // The experiment spec: one definition gives the TypeScript type, the validation with its error
 // messages, and the JSON Schema that editors use for completion (experiments/experiment.schema.json).
 import { z } from "zod";
+import { KEY_IN_URL_FIX, urlSecretProblem } from "../secrets.ts";
 import { DEFAULT_PROFILE_ID, PROFILE_IDS } from "../models/profiles/index.ts";
 
 const id = z
@@ -10,7 +11,17 @@ const id = z
 /** The NAME of an environment variable (never its value: keys and URLs stay out of spec files). */
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not its value");
 
-const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" });
+/**
+ * An endpoint's URL: http(s), and never holding a key (user:password@, ?api_key=…), which would be
+ * recorded and published wherever the endpoint is named. The message never repeats the value.
+ */
+export const endpointUrl = z
+  .url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" })
+  .superRefine((value, context) => {
+    const problem = urlSecretProblem(value);
+    if (problem) context.addIssue({ code: "custom", message: `the URL ${problem}; ${KEY_IN_URL_FIX}`, input: undefined });
+  });
+const url = endpointUrl;
 
 /** Sampling settings sent with every request (and part of the cache key). */
 export const Generation = z
@@ -114,6 +125,19 @@ export const ExperimentSpec = z
     max_attempts: z.int().positive().default(6).describe("tries per request on transient errors"),
     batch_poll_s: z.number().positive().default(30).describe("how often batch-mode models' batches are polled"),
     image_max_side: z.int().positive().optional().describe("downscale images whose longest side is larger"),
+    limits: z
+      .object({
+        response_mb: z.number().positive().max(1024).optional().describe("largest answer read, in MB (default 16): a larger one is cut off while it is read and its row fails with response_too_large"),
+        image_megapixels: z
+          .number()
+          .positive()
+          .max(1000)
+          .optional()
+          .describe("largest image, in millions of pixels read from its header (default 50): a larger one is never decoded or sent, and its sample's rows fail with image_too_large"),
+      })
+      .strict()
+      .optional()
+      .describe("what one answer or image may cost; past a limit the row fails with a named error and the run goes on (not part of the experiment's hash)"),
     judges: z.array(JudgeRef).default([]),
     grader: JudgeRef.omit({ id: true, images: true, image_max_side: true })
       .optional()

@@ -23,7 +23,9 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
     throw new SpecError(file, "", `not valid YAML: ${yamlError.message.split("\n")[0]}`, undefined, lines.linePos(yamlError.pos[0]).line);
   }
   const lineOf: LineOf = (path) => nodeLine(doc, lines, path);
-  const raw: unknown = doc.toJS();
+  const plain = yamlValue(doc);
+  if (!plain.ok) throw new SpecError(file, "", plain.problem, plain.fix);
+  const raw = plain.value;
   if (raw === null || raw === undefined) {
     throw new SpecError(file, "", "the file is empty", `it needs at least ${requiredKeys(schema).join(", ")}`);
   }
@@ -34,6 +36,24 @@ export function parseYamlSpec<S extends z.ZodType>(text: string, file: string, s
   const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) throw issueError(file, result.error.issues[0]!, lineOf, schema);
   return { value: result.data, lineOf, raw };
+}
+
+/** Aliases a document may expand before it is taken for an alias bomb (yaml's own default). */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * The document's plain value. Aliases of aliases expand exponentially (a "billion laughs" file of a
+ * few hundred bytes would take gigabytes); yaml stops past MAX_YAML_ALIASES, reported here by name.
+ */
+export function yamlValue(doc: Document): { ok: true; value: unknown } | { ok: false; problem: string; fix: string } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    return /excessive alias/i.test(error.message)
+      ? { ok: false, problem: `its aliases (*name) expand to more than ${MAX_YAML_ALIASES} copies: an alias bomb ("billion laughs"), refused`, fix: "write the values out instead of aliasing aliases" }
+      : { ok: false, problem: `not valid YAML: ${error.message}`, fix: "define each anchor (&name) before its aliases (*name)" };
+  }
 }
 
 /** `models[2].base_url` */

@@ -8,6 +8,7 @@ import { DataError, UsageError } from "../errors.ts";
 import { endpointIdentity } from "../experiments/load.ts";
 import { sha256 } from "../provenance.ts";
 import { checkName, RECORD_FORMAT, type EndpointCheck, type ExportRef, type FineTuneRecord, type FineTuneStore } from "./store.ts";
+import { displayUrl, KEY_IN_URL_FIX, readApiKey, urlSecretProblem } from "../secrets.ts";
 
 export interface CheckpointOptions {
   name: string;
@@ -39,10 +40,12 @@ export async function recordCheckpoint(store: FineTuneStore, options: Checkpoint
   try {
     baseUrl = endpointIdentity([options.baseUrl])[0]!;
   } catch {
-    throw new UsageError(`--base-url ${options.baseUrl}: expected the http(s) API root serving the checkpoint, such as http://127.0.0.1:8000/v1`);
+    throw new UsageError(`--base-url ${displayUrl(options.baseUrl)}: expected the http(s) API root serving the checkpoint, such as http://127.0.0.1:8000/v1`);
   }
+  const secret = urlSecretProblem(options.baseUrl);
+  if (secret) throw new UsageError(`--base-url ${displayUrl(options.baseUrl)}: the URL ${secret}; ${KEY_IN_URL_FIX.replace("api_key_env", "--api-key-env")}`);
   const env = options.env ?? process.env;
-  const key = options.apiKeyEnv ? env[options.apiKeyEnv] : undefined;
+  const key = readApiKey(env, options.apiKeyEnv);
   if (options.apiKeyEnv && !key) throw new UsageError(`the environment variable ${options.apiKeyEnv} (--api-key-env) is not set`);
   const localPath = await stat(options.checkpoint).then(
     () => resolve(options.checkpoint),

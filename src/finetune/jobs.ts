@@ -15,6 +15,7 @@ import { createClient } from "../runner/provider.ts";
 import { backoffMs, classifyFailure } from "../runner/retry.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator, type FineTuningTimings } from "../simulator/index.ts";
 import { checkName, noteStatus, RECORD_FORMAT, TERMINAL_STATUSES, type FileRef, type FineTuneRecord, type FineTuneStatus, type FineTuneStore, type RecordedEvent } from "./store.ts";
+import { displayUrl, KEY_IN_URL_FIX, readApiKey, scrubSecrets, urlSecretProblem } from "../secrets.ts";
 
 /** Where the job runs: an OpenAI-compatible API root, or a simulator started for this command. */
 export type FineTuneEndpoint = { simulated: true } | { simulated?: false; baseUrl: string; apiKeyEnv?: string };
@@ -222,7 +223,7 @@ async function newEvents(client: OpenAI, jobId: string, known: ReadonlySet<strin
       created_at: new Date(event.created_at * 1000).toISOString(),
       level: event.level,
       type: event.type ?? "message",
-      message: event.message,
+      message: typeof event.message === "string" ? scrubSecrets(event.message) : event.message,
       data: event.data ?? null,
     });
   }
@@ -233,7 +234,8 @@ async function newEvents(client: OpenAI, jobId: string, known: ReadonlySet<strin
 function applyJob(record: FineTuneRecord, job: OpenAI.FineTuning.FineTuningJob, now: Date): boolean {
   const before = JSON.stringify([record.status, record.error, record.fine_tuned_model, record.trained_tokens, record.trained_hyperparameters, record.finished_at]);
   noteStatus(record, job.status as FineTuneStatus, now);
-  record.error = job.error ? { code: job.error.code, message: job.error.message, param: job.error.param ?? null } : null;
+  // The provider's words are stored as they came, less any key they echo.
+  record.error = job.error ? { code: job.error.code, message: typeof job.error.message === "string" ? scrubSecrets(job.error.message) : job.error.message, param: job.error.param ?? null } : null;
   record.fine_tuned_model = job.fine_tuned_model ?? null;
   record.trained_tokens = job.trained_tokens ?? null;
   // "auto" settings are resolved once the files are validated.
@@ -258,9 +260,11 @@ function urlTarget(endpoint: { baseUrl: string; apiKeyEnv?: string }, env: NodeJ
   try {
     url = new URL(endpoint.baseUrl);
   } catch {
-    throw new UsageError(`--base-url ${endpoint.baseUrl}: expected an http(s) URL such as https://api.openai.com/v1`);
+    throw new UsageError(`--base-url ${displayUrl(endpoint.baseUrl)}: expected an http(s) URL such as https://api.openai.com/v1`);
   }
-  const key = endpoint.apiKeyEnv ? env[endpoint.apiKeyEnv] : undefined;
+  const secret = urlSecretProblem(endpoint.baseUrl);
+  if (secret) throw new UsageError(`--base-url ${displayUrl(endpoint.baseUrl)}: the URL ${secret}; ${KEY_IN_URL_FIX.replace("api_key_env", "--api-key-env")}`);
+  const key = readApiKey(env, endpoint.apiKeyEnv);
   if (endpoint.apiKeyEnv && !key) throw new UsageError(`the environment variable ${endpoint.apiKeyEnv} (--api-key-env) is not set`);
   // The label is shown in messages: no credentials in it.
   return { url: endpoint.baseUrl.replace(/\/+$/, ""), key, label: endpointIdentity([url.toString()])[0]! };

@@ -13,7 +13,7 @@ import { judgeContextCell } from "./context.ts";
 import { DEFAULT_HARMBENCH_MULTIMODAL, readHarmBenchMultimodal } from "../datasets/harmbench-multimodal.ts";
 import { DEFAULT_JUDGE_COMPARISON } from "../agreement/index.ts";
 import { sha256, sha256File } from "../provenance.ts";
-import { Database, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
 
 /** One human-labelled response, as a judge sees it. */
 export interface HumanLabelledItem {
@@ -130,7 +130,7 @@ export async function calibrationDatabase(judges: readonly CalibratedJudge[], se
 
 /** The published table: judge_calibration led by the experiment whose judges were measured. */
 export function calibrationQuery(experimentId: string): string {
-  return `SELECT '${experimentId.replaceAll("'", "''")}' AS experiment_id, * FROM judge_calibration ORDER BY judge_id, judge_version, human_set_id`;
+  return `SELECT ${sqlString(experimentId)} AS experiment_id, * FROM judge_calibration ORDER BY judge_id, judge_version, human_set_id`;
 }
 
 /** What produced the table, for its Parquet key-value metadata. */

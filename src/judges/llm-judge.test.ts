@@ -364,7 +364,18 @@ describe("LLM judge: images (images: true)", () => {
     );
     assert.deepEqual(outputs.map((o) => o.verdict), ["unsafe", "error", "error"]);
     assert.equal(outputs[1]!.explanation, "image_unavailable: the images of figstep/tiny/x could not be read");
-    assert.match(outputs[2]!.explanation, /^invalid_input: broken\.png: PNG header is truncated/);
+    assert.match(outputs[2]!.explanation, /^invalid_image: broken\.png: PNG header is truncated/);
     assert.equal(sim.stats().requests, 1, "only the first was sent");
+  });
+
+  test("an image over the experiment's pixel limit fails its verdict, from its header, before anything is sent", async (t) => {
+    const { sim, cache } = await simulatedJudge(t, "sim/judge");
+    // FigStep's 760×760 render is 0.58 MP: over a 0.5 MP limit.
+    const judge = createLlmJudge({ endpoint: { id: "judge", baseUrls: [sim.url], concurrency: 1, stream: false }, model: "sim/judge", endpointIdentity: "simulator", images: { maxPixels: 500_000 } });
+    const [sample] = await figstep.load({ subset: "tiny", limit: 1 });
+    const [output] = await judge.judgeAll([input({ images: { ok: true, images: sample!.images } })], { cache });
+    assert.equal(output!.verdict, "error");
+    assert.match(output!.explanation, /^image_too_large: .*760×760 pixels \(0\.6 MP\) is over the 0\.5 MP limit; it was not decoded/);
+    assert.equal(sim.stats().requests, 0);
   });
 });

@@ -197,9 +197,11 @@ export interface LlmJudgeOptions extends JudgeEndpoint {
   /**
    * Send the sample's images with the rubric (a vision-capable judge), downscaled like model
    * requests so their longest side is at most `maxSide` pixels (unset: as they are). Inputs without
-   * images are judged from the text alone.
+   * images are judged from the text alone. Every image passes the image check first, with the
+   * experiment's pixel limit `maxPixels` (models/image-check.ts's default when unset): one that fails
+   * it fails that verdict alone.
    */
-  images?: { maxSide?: number };
+  images?: { maxSide?: number; maxPixels?: number };
 }
 
 export const LLM_JUDGE_SETTINGS: Readonly<Record<string, unknown>> = { temperature: 0, max_tokens: 1024 };
@@ -212,6 +214,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
   const rubrics = loadRubrics(options.promptsDir);
   const settings = options.settings ?? LLM_JUDGE_SETTINGS;
   const maxSide = options.images?.maxSide;
+  const maxPixels = options.images?.maxPixels;
   const imagesTag = options.images ? `+images${maxSide ? `-${maxSide}px` : ""}` : "";
   const version = `llm-judge@rubrics-${rubricsHash(rubrics)}+${PROMPT_FORMAT}+${PARSER_VERSION}+${options.model}${imagesTag}`;
   const request = (input: JudgeInput): JudgeRequest => {
@@ -229,7 +232,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
     return {
       keyBody,
       body: async () => {
-        const encoded = await Promise.all(images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, maxSide ? { maxSide } : {})));
+        const encoded = await Promise.all(images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, { ...(maxSide && { maxSide }), ...(maxPixels && { maxPixels }) })));
         return bodyWith(encoded.map((image) => image.dataUri));
       },
     };

@@ -12,9 +12,13 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type OpenAI from "openai";
 import { toFile } from "openai";
 import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
-import { completionToRaw, createClient } from "./provider.ts";
+import { scrubSecrets } from "../secrets.ts";
+import { tooLarge } from "./body-guard.ts";
+import { createClient } from "./provider.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./transport.ts";
+import { checkCompletion } from "./validate.ts";
 import { backoffMs, classifyFailure } from "./retry.ts";
-import { groupByKey, type Endpoint, type Entry, type Result, type WorkItem } from "./run.ts";
+import { buildBody, groupByKey, type Endpoint, type Entry, type Result, type WorkItem } from "./run.ts";
 
 export interface BatchOptions {
   /** The same cache as online mode. */
@@ -80,10 +84,11 @@ export async function runBatch(items: readonly WorkItem[], endpoint: Endpoint, o
       options.onResult?.(items[i]!, result);
     }
   };
-  const session = new BatchSession(createClient(baseUrl, endpoint.apiKey), options, settle);
+  const limits = { maxResponseBytes: endpoint.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES };
+  const session = new BatchSession(createClient(baseUrl, endpoint.apiKey, limits), { ...options, maxResponseBytes: limits.maxResponseBytes }, settle);
   const followers: Promise<void>[] = [];
   for (const window of uncachedWindows(groupByKey(items), options, settle)) {
-    for await (const { chunk, lines } of chunksOf(window, options)) {
+    for await (const { chunk, lines } of chunksOf(window, options, settle)) {
       const batch = await session.submit(chunk, lines);
       if (!batch) continue;
       const followed = session.follow(chunk, batch);
@@ -116,14 +121,19 @@ function uncachedWindows(entries: Entry[], options: BatchOptions, settle: (entry
 }
 
 /** Splits a window into input files under maxBytesPerBatch, building each body only when it is needed. */
-async function* chunksOf(window: Entry[], options: BatchOptions): AsyncGenerator<{ chunk: Chunk; lines: Buffer[] }> {
+async function* chunksOf(window: Entry[], options: BatchOptions, settle: (entry: Entry, result: Result) => void): AsyncGenerator<{ chunk: Chunk; lines: Buffer[] }> {
   const maxBytes = options.maxBytesPerBatch ?? 190_000_000;
   const stateDir = join(options.cache.dir, "batches");
   let entries: Entry[] = [];
   let lines: Buffer[] = [];
   let bytes = 0;
   for (const entry of window) {
-    const line = Buffer.from(`${JSON.stringify({ custom_id: entry.item.key, method: "POST", url: BATCH_URL, body: await entry.item.body() })}\n`);
+    const built = await buildBody(entry.item);
+    if (!built.ok) {
+      settle(entry, built.result);
+      continue;
+    }
+    const line = Buffer.from(`${JSON.stringify({ custom_id: entry.item.key, method: "POST", url: BATCH_URL, body: built.body })}\n`);
     if (entries.length > 0 && bytes + line.length > maxBytes) {
       yield { chunk: newChunk(entries, stateDir), lines };
       [entries, lines, bytes] = [[], [], 0];
@@ -147,7 +157,7 @@ class BatchSession {
 
   constructor(
     private readonly client: OpenAI,
-    private readonly options: BatchOptions,
+    private readonly options: BatchOptions & { maxResponseBytes: number },
     private readonly settle: (entry: Entry, result: Result) => void,
   ) {
     this.request = { ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }), ...(options.signal && { signal: options.signal }) };
@@ -240,7 +250,13 @@ class BatchSession {
         const entry = line && chunk.open.get(line.custom_id);
         if (!line || !entry) continue;
         chunk.open.delete(line.custom_id);
-        this.settle(entry, this.lineResult(entry, line));
+        // One line is one answer, held to one answer's limit.
+        const size = Buffer.byteLength(text);
+        const result: Result =
+          size > this.options.maxResponseBytes
+            ? { ok: false, errorKind: "response_too_large", error: tooLarge(this.options.maxResponseBytes, `a batch output line of ${size.toLocaleString("en-US")} bytes`).message, attempts: 1 }
+            : this.lineResult(entry, line);
+        this.settle(entry, result);
       }
     }
     const missing: Result =
@@ -252,16 +268,17 @@ class BatchSession {
   }
 
   private lineResult(entry: Entry, line: OutputLine): Result {
-    const raw = line.response?.status_code === 200 ? completionToRaw(line.response.body) : undefined;
-    if (raw) {
-      const response: CachedResponse = { format: CACHE_FORMAT, key: entry.item.key, ...raw };
+    if (line.response?.status_code === 200 && !line.error) {
+      const checked = checkCompletion(line.response.body);
+      if (!checked.ok) return { ok: false, errorKind: "invalid_response", error: `the batch answered something that is not a well-formed chat completion: ${checked.problem}`, attempts: 1 };
+      const response: CachedResponse = { format: CACHE_FORMAT, key: entry.item.key, ...checked.value };
       this.options.cache.put(response);
       return { ok: true, response, cached: false, attempts: 1 };
     }
     const code = line.error?.code ?? line.response?.status_code ?? "invalid_response";
     const bodyMessage = (line.response?.body as { error?: { message?: unknown } } | undefined)?.error?.message;
-    const message = line.error?.message ?? (typeof bodyMessage === "string" ? bodyMessage : "the batch answered something that is not a chat completion");
-    return { ok: false, errorKind: `batch_${code}`, error: message, attempts: 1 };
+    const message = typeof line.error?.message === "string" ? line.error.message : typeof bodyMessage === "string" ? bodyMessage : "the batch answered something that is not a chat completion";
+    return { ok: false, errorKind: `batch_${String(code).replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}`, error: scrubSecrets(message), attempts: 1 };
   }
 
   /** Settles the chunk's open requests with an API call's failure; an abort rejects runBatch instead. */
@@ -300,7 +317,7 @@ function statusLine(batch: OpenAI.Batch): string {
 
 function endedMessage(batch: OpenAI.Batch): string {
   const reasons = (batch.errors?.data ?? []).map((error) => error.message).filter(Boolean);
-  return `batch ${batch.id} ended ${batch.status}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join("; ")}` : ""}`;
+  return scrubSecrets(`batch ${batch.id} ended ${batch.status}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join("; ")}` : ""}`);
 }
 
 function count(n: number): string {

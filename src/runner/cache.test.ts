@@ -67,3 +67,22 @@ test("an entry of another format or key reads as a miss, so it is asked again", 
   cache.put({ ...entry(key), format: 99 } as unknown as CachedResponse);
   assert.equal(cache.get(key), undefined);
 });
+
+test("a line with valid JSON but a wrong type is skipped and reported, not returned", async (t) => {
+  const dir = await tempDir(t);
+  const writer = new ResponseCache(dir);
+  const [good, numeric, garbled] = ["a1".repeat(32), "b2".repeat(32), "c3".repeat(32)];
+  writer.put(entry(good));
+  writer.close();
+  const segment = join(dir, "responses", readdirSync(join(dir, "responses"))[0]!);
+  appendFileSync(segment, `${numeric}\t${JSON.stringify({ ...entry(numeric), content: 42 })}\n${garbled}\t{"format": 1, "key"\n`);
+  const skipped: string[] = [];
+  const reader = new ResponseCache(dir, { onSkipped: (line) => skipped.push(line) });
+  assert.deepEqual(reader.get(good), entry(good));
+  assert.equal(reader.get(numeric), undefined);
+  assert.equal(reader.get(garbled), undefined);
+  assert.equal(reader.get(numeric), undefined, "asked again, not reported twice");
+  assert.equal(skipped.length, 2);
+  assert.match(skipped[0]!, /entry b2b2b2b2b2b2… skipped \(content is a number \(42\), not a string or null\); its request is asked again/);
+  assert.match(skipped[1]!, /the line is not JSON/);
+});

@@ -5,8 +5,12 @@
 // can share a folder, and caches from several machines merge by copying their files together.
 // Appending is ~100× cheaper than a file per answer, which dominated the runner's profile.
 // Errors are never stored. Entries hold what the endpoint answered, never request headers or keys.
+// Every entry is checked when it is read (validate.ts), as answers are before they are written: a
+// line that is not JSON or has a wrong-typed field is skipped and reported, and its request is
+// asked again, whose new answer supersedes it.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { checkCachedResponse } from "./validate.ts";
 
 export const CACHE_FORMAT = 1;
 
@@ -43,7 +47,13 @@ export class ResponseCache {
   private readonly readers = new Map<string, number>();
   private writer: { segment: string; fd: number; size: number } | undefined;
 
-  constructor(readonly dir: string) {
+  /** Entries skipped because they did not pass the checks, each with where and why. */
+  readonly skipped: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    private readonly options: { onSkipped?: (problem: string) => void } = {},
+  ) {
     this.folder = join(dir, "responses");
   }
 
@@ -52,12 +62,23 @@ export class ResponseCache {
     if (!location) return undefined;
     const buffer = Buffer.allocUnsafe(location.length);
     readSync(this.reader(location.segment), buffer, 0, location.length, location.offset);
+    let value: unknown;
     try {
-      const entry = JSON.parse(buffer.toString("utf8")) as CachedResponse;
-      return entry.format === CACHE_FORMAT && entry.key === key ? entry : undefined;
+      value = JSON.parse(buffer.toString("utf8"));
     } catch {
-      return undefined; // unreadable: ask again, and the new answer supersedes it
+      return this.skip(location, key, "the line is not JSON");
     }
+    const checked = checkCachedResponse(value, key);
+    return checked.ok ? checked.value : this.skip(location, key, checked.problem);
+  }
+
+  /** A bad entry: reported, and its request asked again (the new answer supersedes it). */
+  private skip(location: Location, key: string, problem: string): undefined {
+    this.load().delete(key);
+    const line = `${basename(location.segment)} at byte ${location.offset}: entry ${key.slice(0, 12)}… skipped (${problem}); its request is asked again`;
+    this.skipped.push(line);
+    this.options.onSkipped?.(line);
+    return undefined;
   }
 
   put(entry: CachedResponse): void {

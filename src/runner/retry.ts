@@ -1,5 +1,7 @@
 // What to do after a failed request: the only place that reads the openai SDK's error classes.
+// Every message is scrubbed of keys here: an endpoint's error text may echo the Authorization header.
 import OpenAI from "openai";
+import { scrubSecrets } from "../secrets.ts";
 
 export type FailureKind = "rate_limit" | "transient" | "fatal";
 
@@ -12,16 +14,31 @@ export interface Failure {
   retryAfterMs?: number;
 }
 
-/** The endpoint answered 200 with something that is not a chat completion (HTML, plain text). */
+/** The endpoint answered 200 with something that is not a chat completion (HTML, wrong types, bad UTF-8…). */
 export class InvalidResponseError extends Error {
   override name = "InvalidResponseError";
 }
 
+/** The answer passed the size limit while it was being read; the rest was not read. */
+export class ResponseTooLargeError extends Error {
+  override name = "ResponseTooLargeError";
+}
+
 export function classifyFailure(error: unknown): Failure {
+  const failure = classify(error);
+  return { ...failure, message: scrubSecrets(failure.message) };
+}
+
+function classify(error: unknown): Failure {
+  // The transport's own errors reach here as the cause of the SDK's connection error.
+  const own = ownError(error);
+  if (own instanceof ResponseTooLargeError) return { kind: "fatal", errorKind: "response_too_large", message: own.message };
+  if (own instanceof InvalidResponseError) return { kind: "fatal", errorKind: "invalid_response", message: own.message };
+  // A body or stream event that is not JSON, as the SDK parses it.
+  if (error instanceof SyntaxError) return { kind: "fatal", errorKind: "invalid_response", message: `the endpoint's answer is not valid JSON (${error.message})` };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: "transient", errorKind: "timeout", message: "request timed out" };
   if (error instanceof OpenAI.APIConnectionError) return { kind: "transient", errorKind: "connection", message: connectionMessage(error) };
-  if (error instanceof InvalidResponseError) return { kind: "fatal", errorKind: "invalid_response", message };
   if (error instanceof OpenAI.APIError) {
     const status = error.status;
     if (status === 429) return { kind: "rate_limit", errorKind: "rate_limit", message, retryAfterMs: retryAfterMs(error.headers) };
@@ -31,6 +48,13 @@ export function classifyFailure(error: unknown): Failure {
     return { kind: "fatal", errorKind: status === undefined ? "api_error" : `http_${status}`, message };
   }
   return { kind: "fatal", errorKind: "unexpected", message };
+}
+
+function ownError(error: unknown): unknown {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof InvalidResponseError || e instanceof ResponseTooLargeError) return e;
+  }
+  return undefined;
 }
 
 function connectionMessage(error: InstanceType<typeof OpenAI.APIConnectionError>): string {

@@ -2,10 +2,10 @@
 // pool, with retries (back-off on 5xx, resets and timeouts; Retry-After on 429). Each result is
 // stored in the cache the moment it arrives, so a killed run loses only the requests in flight.
 import type OpenAI from "openai";
+import { DataError, SampleError } from "../errors.ts";
 import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
 import { EndpointPool } from "./endpoint-pool.ts";
 import { chatCompletion, createClient, type ChatBody } from "./provider.ts";
-import { DataError } from "../errors.ts";
 import { backoffMs, classifyFailure } from "./retry.ts";
 
 export interface Endpoint {
@@ -16,6 +16,8 @@ export interface Endpoint {
   /** Requests in flight per base URL. */
   concurrency: number;
   stream: boolean;
+  /** Bytes of one answer read at most (transport.ts's default when unset). */
+  maxResponseBytes?: number;
 }
 
 export interface WorkItem {
@@ -84,7 +86,7 @@ export async function runWork(items: readonly WorkItem[], endpoints: readonly En
       const endpoint = endpoints.find((e) => e.id === endpointId);
       if (!endpoint) throw new Error(`no endpoint "${endpointId}" for ${queue.length} requests`);
       const pool = new EndpointPool(
-        endpoint.baseUrls.map((url) => createClient(url, endpoint.apiKey)),
+        endpoint.baseUrls.map((url) => createClient(url, endpoint.apiKey, { ...(endpoint.maxResponseBytes && { maxResponseBytes: endpoint.maxResponseBytes }) })),
         endpoint.concurrency,
       );
       const worker = async () => {
@@ -98,17 +100,25 @@ export async function runWork(items: readonly WorkItem[], endpoints: readonly En
   return results;
 }
 
+/**
+ * The item's request, or its failure when the input it is built from is bad (a DataError: a
+ * sample's image that is not one, or too large): that item fails, the others go on.
+ */
+export async function buildBody(item: WorkItem): Promise<{ ok: true; body: ChatBody } | { ok: false; result: Result }> {
+  try {
+    return { ok: true, body: await item.body() };
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    return { ok: false, result: { ok: false, errorKind: error instanceof SampleError ? error.kind : "invalid_input", error: error.message, attempts: 0 } };
+  }
+}
+
 async function attempt(item: WorkItem, pool: EndpointPool<OpenAI>, endpoint: Endpoint, options: RunOptions): Promise<Result> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxRateLimited = options.maxRateLimited ?? 50;
-  let body: ChatBody;
-  try {
-    body = await item.body();
-  } catch (error) {
-    // Bad input (an image that cannot be decoded or encoded) fails its own request, never the run.
-    if (error instanceof DataError) return { ok: false, errorKind: "invalid_input", error: error.message, attempts: 0 };
-    throw error;
-  }
+  const built = await buildBody(item);
+  if (!built.ok) return built.result;
+  const body = built.body;
   let tries = 0;
   let rateLimited = 0;
   for (;;) {

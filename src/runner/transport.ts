@@ -3,18 +3,42 @@
 // second is the runner's bottleneck. Bodies are read whole before the Response is returned, so the
 // client's timeout also covers a server that stalls after sending headers; event streams stay
 // streams. Anything else (multipart uploads, streamed request bodies) goes to the built-in fetch.
+//
+// What a server sends is untrusted, so bodies are checked while they are read (body-guard.ts): a
+// body stops being read once it passes `maxBytes` (ResponseTooLargeError: memory stays bounded by
+// the limit whatever the server sends), a JSON body must be non-empty UTF-8, and a successful event
+// stream must be UTF-8 and end with `data: [DONE]` (InvalidResponseError). The SDK reports them as
+// the cause of its connection error; retry.ts names them.
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import { isUtf8 } from "node:buffer";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.ts";
+import { guardEventStream, tooLarge } from "./body-guard.ts";
+import { InvalidResponseError } from "./retry.ts";
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-export function createTransport(): typeof fetch {
+export { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.ts";
+
+export interface BodyLimits {
+  /** Bytes of one response body read at most. */
+  maxBytes: number;
+}
+
+export type Transport = (input: string | URL | Request, init?: RequestInit, limits?: BodyLimits) => Promise<Response>;
+
+/**
+ * Batch output and error files (`GET /files/{id}/content`) hold many answers: they are not held to
+ * one answer's limit; batch.ts holds each of their lines to it instead.
+ */
+const FILE_CONTENT = /\/files\/[^/]+\/content$/;
+
+export function createTransport(): Transport {
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: 1024 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: 1024 }),
   };
-  return async function transport(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  return async function transport(input, init = {}, limits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES }): Promise<Response> {
     const body = init.body;
     if (input instanceof Request || !(body == null || typeof body === "string" || body instanceof Uint8Array)) {
       return fetch(input, init);
@@ -22,6 +46,7 @@ export function createTransport(): typeof fetch {
     const url = new URL(input);
     const client = url.protocol === "https:" ? https : http;
     const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
+    const maxBytes = FILE_CONTENT.test(url.pathname) ? Number.POSITIVE_INFINITY : limits.maxBytes;
     return new Promise<Response>((resolve, reject) => {
       const signal = init.signal;
       if (signal?.aborted) return reject(abortError());
@@ -30,16 +55,37 @@ export function createTransport(): typeof fetch {
         const headers = new Headers();
         for (let i = 0; i < response.rawHeaders.length; i += 2) headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
         const meta = { status, statusText: response.statusMessage ?? "", headers };
+        const fail = (error: Error) => {
+          response.destroy();
+          request.destroy();
+          reject(error);
+        };
         if (NULL_BODY_STATUSES.has(status)) {
           response.resume();
           return resolve(new Response(null, meta));
         }
-        if ((headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-          return resolve(new Response(Readable.toWeb(response) as ReadableStream, meta));
+        const announced = Number(headers.get("content-length"));
+        if (Number.isFinite(announced) && announced > maxBytes) return fail(tooLarge(maxBytes, `announced ${announced.toLocaleString("en-US")} bytes`));
+        const type = headers.get("content-type") ?? "";
+        const ok = status >= 200 && status < 300;
+        if (type.startsWith("text/event-stream")) {
+          return resolve(new Response(guardEventStream(response, { maxBytes, requireDone: ok }), meta));
         }
         const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve(new Response(Buffer.concat(chunks), meta)));
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) return fail(tooLarge(maxBytes, "while it was read"));
+          chunks.push(chunk);
+        });
+        response.on("end", () => {
+          const bytes = Buffer.concat(chunks);
+          if (ok && type.includes("json")) {
+            if (bytes.length === 0) return reject(new InvalidResponseError(`the endpoint answered HTTP ${status} with headers but no body`));
+            if (!isUtf8(bytes)) return reject(new InvalidResponseError(`the endpoint's answer is not valid UTF-8 (${bytes.length.toLocaleString("en-US")} bytes)`));
+          }
+          resolve(new Response(bytes, meta));
+        });
         response.on("error", reject);
       });
       const onAbort = () => request.destroy(abortError());

@@ -4,6 +4,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
+import { yamlValue } from "../experiments/yaml-spec.ts";
 import { findProfile, PROFILE_IDS } from "../models/profiles/index.ts";
 import { thinkingSlots } from "../models/profile.ts";
 
@@ -158,7 +159,9 @@ export async function loadSimulatorConfig(file: string): Promise<SimulatorConfig
     const line = lineCounter.linePos(syntaxError.pos[0]).line;
     throw new DataError({ file, line }, `not valid YAML or JSON: ${syntaxError.message.split("\n")[0]}`);
   }
-  return validate(doc.toJS() ?? {}, file, (path) => lineOf(doc, lineCounter, path));
+  const plain = yamlValue(doc);
+  if (!plain.ok) throw new DataError({ file }, plain.problem, plain.fix);
+  return validate(plain.value ?? {}, file, (path) => lineOf(doc, lineCounter, path));
 }
 
 function validate(raw: unknown, file: string, lineAt: (path: PropertyKey[]) => number | undefined): SimulatorConfig {

@@ -36,7 +36,7 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
   thinking_retention:
     "per experiment, model and benchmark (and over all benchmarks): share of answered responses that keep a thought process, with Wilson 95% interval, beside the untuned model's (is_simulated marks the demos)",
   tis_records:
-    "fine-tuning records of the TiS page, normalised by src/tis (question, images, thinking, answer, word counts, image source, harm category, refusal opening): dataset = 'tis-sample' (the real Think-in-Safety release's 8 transcribed records) or 'tis-demo-build' (the offline demo build, experiments/tis-demo.yaml: SIMULATED captions, teacher answers and verdicts, is_simulated = true)",
+    "fine-tuning records of the TiS page, normalised by src/tis (question, images, thinking, answer, word counts, image source, harm category, refusal opening): dataset = 'tis-sample' (the real Think-in-Safety release's 8 transcribed records) or 'tis-demo-build' (the offline demo build, experiments/tis-demo.yaml: SIMULATED captions, teacher answers and verdicts, is_simulated = true); teacher, teacher_simulated and written_by say who wrote each record",
   tis_filtered:
     "every input item of the TiS demo build (SIMULATED), kept or dropped by the first filter it failed (drop_reason, drop_detail), with its caption, thinking, answer and the judge's verdict",
   tis_composition: "records per TiS data set, image source and harm category, with share, refusals and labels (is_simulated marks the demo build)",

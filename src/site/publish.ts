@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { agreementDatabase, agreementProvenance, tableQuery, type AgreementTable } from "../agreement/index.ts";
 import { existsSync } from "node:fs";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, statisticSql, type Cell, type ColumnType, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type ColumnType, type Metadata } from "../stats/database.ts";
 import { CAPABILITY_TABLES } from "../stats/capability.ts";
 import { STUDY_TABLES } from "../stats/study.ts";
 import { handedStudyDir, readSiteRuns, statusRows, type StatusRow } from "./study-files.ts";
@@ -67,7 +67,7 @@ export async function publishSiteTable(table: SiteTable): Promise<void> {
     const files = runs.map((run) => join(dir, run.experiment_id, `${table}.parquet`)).filter((file) => existsSync(file));
     if (files.length === 0) throw new Error(`no experiment of the site has a ${table} table`);
     // One thread reads the files in order, so the rows keep the experiments' order.
-    const source = `read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ")}], union_by_name = true)`;
+    const source = `read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true)`;
     await publishParquet(db, `SELECT * FROM ${source}`, metadata);
   } finally {
     db.close();

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import type { RunCell } from "../eval/cells.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
+import { SampleError } from "../errors.ts";
 import { loadExperiment, type Experiment, type ResolvedModel } from "../experiments/load.ts";
 import { profileHash } from "../models/profile.ts";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
@@ -19,6 +20,7 @@ import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { environmentFingerprint, inputsHash } from "./freshness.ts";
 import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
 import { PROJECT_DIR } from "./paths.ts";
+import { publishedPaths } from "./published-paths.ts";
 
 /**
  * The experiments the site shows, in order: the offline demo, then the study when configured; then
@@ -75,15 +77,22 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
   const experiment = await loadExperiment(join(PROJECT_DIR, "experiments", `${id}.yaml`));
   log(`[site] ${id}: ${experiment.models.length} models, ${experiment.spec.benchmarks.length} benchmarks`);
   const thumbnails = new Map<string, string>();
+  const data = dataContext(undefined, experiment.dataDir);
   await runExperiment(experiment, {
     outDir,
     onSamples: async (samples) => {
       for (const image of samples.flat().filter((sample) => publishesImages(sample)).flatMap((sample) => sample.images)) {
-        if (!thumbnails.has(image.sha256)) thumbnails.set(image.sha256, (await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE })).dataUri);
+        if (thumbnails.has(image.sha256) || image.unusable) continue;
+        // An image that fails the check (not an image, too many pixels) gets no thumbnail: its rows carry the error.
+        const thumbnail = await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE, maxPixels: experiment.limits.maxImagePixels }).catch((error: unknown) => {
+          if (error instanceof SampleError) return undefined;
+          throw error;
+        });
+        if (thumbnail) thumbnails.set(image.sha256, thumbnail.dataUri);
       }
     },
     cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),
-    data: dataContext(undefined, experiment.dataDir),
+    data,
     missing: "record",
     log: (line) => log(`[site] ${id}: ${line}`),
   });
@@ -91,12 +100,14 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
   const images = Object.fromEntries([...thumbnails].sort(([a], [b]) => (a < b ? -1 : 1)));
   await writeFile(join(outDir, "images.json"), JSON.stringify(images));
   const manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cells: RunCell[] };
+  // Published: the reasons name files relative to the data folder and the project, never this machine's layout.
+  const roots = { dataDir: data.dataDir, projectDir: PROJECT_DIR };
   const run: SiteRun = {
     experiment_id: id,
     experiment_hash: experiment.hash,
     is_simulated: isSimulated(experiment),
-    cells: manifest.cells,
-    unconfigured_judges: experiment.unconfiguredJudges,
+    cells: manifest.cells.map((cell) => ({ ...cell, reason: cell.reason === null ? null : publishedPaths(cell.reason, roots) })),
+    unconfigured_judges: Object.fromEntries(Object.entries(experiment.unconfiguredJudges).map(([judge, why]) => [judge, publishedPaths(why, roots)])),
   };
   await writeModelProfiles(outDir, experiment, run);
   if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
@@ -163,7 +174,7 @@ async function writeStudyTables(outDir: string, run: SiteRun): Promise<void> {
   const db = await studyDatabase(outDir);
   try {
     for (const table of Object.keys(STUDY_TABLES)) {
-      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
       await db.writeParquet(query, join(outDir, `${table}.parquet`));
     }
   } finally {
@@ -176,7 +187,7 @@ async function writeCapabilityTables(outDir: string, run: SiteRun): Promise<void
   const db = await capabilityDatabase(outDir);
   try {
     for (const table of Object.keys(CAPABILITY_TABLES)) {
-      const query = `SELECT '${run.experiment_id}' AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
+      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
       await db.writeParquet(query, join(outDir, `${table}.parquet`));
     }
   } finally {

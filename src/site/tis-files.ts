@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, statisticSql } from "../stats/database.ts";
+import { Database, sqlString, statisticSql } from "../stats/database.ts";
 import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
 import { inputsHash } from "./freshness.ts";
 import { PROJECT_DIR } from "./paths.ts";
@@ -72,8 +72,8 @@ export async function publishTisTable(table: SiteTisTable): Promise<void> {
 /** Views tis_records and tis_filtered of a site TiS folder, as the statistics read them. */
 export async function openSiteTis(db: Database, dir: string): Promise<void> {
   for (const table of SITE_TIS_SOURCES) {
-    const file = join(dir, `${table}.parquet`).replaceAll("'", "''");
-    await db.connection.run(`CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet('${file}')`);
+    // A view's file cannot be a parameter: a quoted literal (paths may hold apostrophes).
+    await db.connection.run(`CREATE OR REPLACE VIEW ${table} AS SELECT * FROM read_parquet(${sqlString(join(dir, `${table}.parquet`))})`);
   }
 }
 

@@ -10,7 +10,7 @@ import { computeTis } from "../stats/tis.ts";
 import { tempDir } from "../test-support.ts";
 import { parseSafetySpec } from "../tis/build/safety-spec.ts";
 import type { TisRecord } from "../tis/record.ts";
-import { buildFields, computeSiteTis, sampleFields } from "./tis.ts";
+import { buildFields, computeSiteTis, recordOrigin, sampleFields } from "./tis.ts";
 import { openSiteTis } from "./tis-files.ts";
 
 test("the site's TiS folder: the real sample and the simulated demo build as records, the build's items with why they were dropped, and its images", async (t) => {
@@ -37,6 +37,12 @@ test("the site's TiS folder: the real sample and the simulated demo build as rec
   assert.deepEqual(sample.map((r) => r.source), ["vlguard", "vlguard", "vlguard", "vlguard", "vlguard", "vlguard", "spa-vl", "spa-vl"]);
   // SPA-VL's path "Malicious Use/Fraud or deceptive action/financial fraud": the safety specification lists "financial fraud" under illegal_activity.
   assert.deepEqual(sample.slice(6).map((r) => [r.category, r.harm_category]), Array(2).fill(["Malicious Use/Fraud or deceptive action/financial fraud", "illegal_activity"]));
+
+  // Each record says who wrote it: the release, or (the demo build) the simulator as its teacher.
+  assert.deepEqual(await db.rows("SELECT dataset, teacher, teacher_simulated, written_by, count(*)::INTEGER AS n FROM tis_records GROUP BY ALL ORDER BY dataset DESC"), [
+    { dataset: "tis-sample", teacher: null, teacher_simulated: null, written_by: "Real data: a record of the Think-in-Safety release, as transcribed.", n: 8 },
+    { dataset: "tis-demo-build", teacher: "sim/teacher", teacher_simulated: true, written_by: "Simulated: this thinking and answer were written by thinksafe's simulator (the teacher model sim/teacher), not by a model.", n: info[1]!.records },
+  ]);
 
   // The build: its records are exactly its kept items, in order, simulated, with the items' categories and labels.
   const joined = await db.rows(`
@@ -87,7 +93,7 @@ const record = (question: string, images: string[]): TisRecord => ({
   id: "tis/1", dataset: "tis", index: 1, source: "unknown", category: null, question, images, thinking: "t", answer: "a", thinkingFormat: "think_tags", isRefusal: false, isHarmfulRequest: null,
 });
 const kept = (itemId: string, question: string, label: string | null) => ({
-  item_id: itemId, source: "vlguard-train", question, label, source_category: "privacy", harm_category: "privacy", image_sha256: ["ab"], is_simulated: null,
+  item_id: itemId, source: "vlguard-train", question, label, source_category: "privacy", harm_category: "privacy", image_sha256: ["ab"], is_simulated: null, teacher_model: "t", teacher_simulated: false,
 });
 
 test("a build's records pair with its kept items one to one, or the step stops naming the mismatch", () => {
@@ -101,6 +107,15 @@ test("a build's records pair with its kept items one to one, or the step stops n
   assert.throws(() => buildFields([record("q1", [])], [kept("v/1", "other", null)], true), /record 1 asks "q1", but kept item v\/1 asks "other"/);
 });
 
+test("a record is labelled by who wrote it: a real teacher's record is neither the release nor the simulator", () => {
+  const build = { dataset: "tis-demo-build" as const, teacher: "org/teacher-70b" };
+  assert.match(recordOrigin({ ...build, isSimulated: true, teacherSimulated: false }), /^Written by the teacher model org\/teacher-70b at a real endpoint.*not a record of the TiS release\. Its image caption came from thinksafe's simulator\.$/);
+  assert.doesNotMatch(recordOrigin({ ...build, isSimulated: false, teacherSimulated: false }), /simulator|Real data/);
+  assert.match(recordOrigin({ ...build, isSimulated: true, teacherSimulated: true }), /^Simulated: /);
+  assert.match(recordOrigin({ ...build, isSimulated: true, teacherSimulated: null }), /^Simulated: /, "unknown is never shown as a model's output");
+  assert.match(recordOrigin({ dataset: "tis-sample", isSimulated: false, teacher: null, teacherSimulated: null }), /^Real data: /);
+});
+
 test("the sample's harm category is the safety specification's category of its image path", () => {
   const spec = parseSafetySpec(
     `id: s\nversion: 1\nharm_categories:\n  - {id: fraud, name: Fraud, definition: d, aliases: [financial fraud]}\nrequests:\n  allowed: {name: a, definition: d}\n  disallowed: {name: b, definition: d}\n  safe_completion: {name: c, definition: d}\n`,
@@ -109,6 +124,7 @@ test("the sample's harm category is the safety specification's category of its i
   const spaVl = { ...record("q", []), index: 7, source: "spa-vl" as const, category: "Malicious Use/Fraud or deceptive action/financial fraud" };
   assert.deepEqual(sampleFields(spaVl, spec), {
     dataset: "tis-sample", isSimulated: false, recordId: "tis-sample/7", source: "spa-vl", category: spaVl.category, harmCategory: "fraud", isHarmfulRequest: null, imageSha256: null, buildItemId: null,
+    teacher: null, teacherSimulated: null,
   });
   assert.equal(sampleFields({ ...record("q", []), source: "vlguard" }, spec).harmCategory, null, "VLGuard's paths carry no category");
 });

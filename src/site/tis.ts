@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join, relative } from "node:path";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
 import { buildTis, loadTisBuild, type TisBuild } from "../tis/build/index.ts";
 import { harmCategoryOf, type SafetySpec } from "../tis/build/safety-spec.ts";
 import { RECORDS_SCHEMA, recordRow } from "../tis/parquet.ts";
@@ -44,6 +44,12 @@ export const SITE_TIS_RECORDS_SCHEMA = {
   image_sha256: "VARCHAR[]",
   /** The build's item id (its filtered table's item_id); null for the sample. */
   build_item_id: "VARCHAR",
+  /** The model that wrote the thinking and answer (the build's teacher); null for the release, which does not name it. */
+  teacher: "VARCHAR",
+  /** Whether that teacher was thinksafe's simulator; null for the release. */
+  teacher_simulated: "BOOLEAN",
+  /** Who wrote the record's thinking and answer, in words: the label the page's reader shows (recordOrigin). */
+  written_by: "VARCHAR",
 } as const satisfies Schema;
 
 /** What the site adds to a normalised record. */
@@ -57,6 +63,8 @@ export interface SiteRecordFields {
   isHarmfulRequest: boolean | null;
   imageSha256: string[] | null;
   buildItemId: string | null;
+  teacher: string | null;
+  teacherSimulated: boolean | null;
 }
 
 /** One row of tis_records: the record as src/tis writes it, with the site's fields in place. */
@@ -74,8 +82,23 @@ export function siteRecordRow(record: TisRecord, fields: SiteRecordFields): Cell
     harm_category: fields.harmCategory,
     image_sha256: fields.imageSha256,
     build_item_id: fields.buildItemId,
+    teacher: fields.teacher,
+    teacher_simulated: fields.teacherSimulated,
+    written_by: recordOrigin(fields),
   };
   return Object.keys(SITE_TIS_RECORDS_SCHEMA).map((column) => row[column as keyof typeof row]);
+}
+
+/**
+ * Where a record's thinking and answer come from, as the page labels it: the real release, the
+ * simulator, or a real teacher model (whose build may still have simulated the captions).
+ */
+export function recordOrigin(fields: Pick<SiteRecordFields, "dataset" | "isSimulated" | "teacher" | "teacherSimulated">): string {
+  if (fields.dataset === "tis-sample") return "Real data: a record of the Think-in-Safety release, as transcribed.";
+  const teacher = fields.teacher ? `the teacher model ${fields.teacher}` : "the build's teacher";
+  if (fields.teacherSimulated !== false) return `Simulated: this thinking and answer were written by thinksafe's simulator (${teacher}), not by a model.`;
+  const caption = fields.isSimulated ? " Its image caption came from thinksafe's simulator." : "";
+  return `Written by ${teacher} at a real endpoint, in thinksafe's construction pipeline (${SITE_TIS_BUILD}): model output, not a record of the TiS release.${caption}`;
 }
 
 /** The release sample's fields: real data; source and category from the image path, as src/tis reads them. */
@@ -90,6 +113,8 @@ export function sampleFields(record: TisRecord, spec: SafetySpec): SiteRecordFie
     isHarmfulRequest: record.isHarmfulRequest,
     imageSha256: null,
     buildItemId: null,
+    teacher: null,
+    teacherSimulated: null,
   };
 }
 
@@ -103,6 +128,9 @@ export interface KeptItem {
   harm_category: string | null;
   image_sha256: string[];
   is_simulated: boolean | null;
+  /** The teacher's model and whether its answer came from the simulator (the build's answers.parquet). */
+  teacher_model: string | null;
+  teacher_simulated: boolean | null;
 }
 
 /**
@@ -126,6 +154,8 @@ export function buildFields(records: readonly TisRecord[], kept: readonly KeptIt
       isHarmfulRequest: item.label === null ? null : item.label === "harmful",
       imageSha256: item.image_sha256,
       buildItemId: item.item_id,
+      teacher: item.teacher_model,
+      teacherSimulated: item.teacher_simulated,
     };
   });
 }
@@ -182,9 +212,13 @@ export async function computeSiteTis(outDir: string, options: SiteTisOptions): P
 
   const db = await Database.open();
   try {
-    const filteredFile = join(buildDir, "filtered.parquet").replaceAll("'", "''");
+    const filteredFile = sqlString(join(buildDir, "filtered.parquet"));
+    // Each kept item's teacher answer says who wrote it: a model at an endpoint, or the simulator.
     const kept = (await db.rows(
-      `SELECT item_id, source, question, label, source_category, harm_category, image_sha256, is_simulated FROM read_parquet('${filteredFile}') WHERE kept ORDER BY position`,
+      `SELECT f.item_id, f.source, f.question, f.label, f.source_category, f.harm_category, f.image_sha256, f.is_simulated,
+         a.model AS teacher_model, a.is_simulated AS teacher_simulated
+       FROM read_parquet($1) AS f LEFT JOIN read_parquet($2) AS a USING (item_id) WHERE f.kept ORDER BY f.position`,
+      [join(buildDir, "filtered.parquet"), join(buildDir, "answers.parquet")],
     )) as unknown as KeptItem[];
     const buildRecords = kept.length ? await readTisRelease(summary.files.tis) : [];
     const sample = await readTisRelease(sampleFile);
@@ -196,7 +230,7 @@ export async function computeSiteTis(outDir: string, options: SiteTisOptions): P
     await db.writeParquet("SELECT * FROM tis_records", join(outDir, "tis_records.parquet"));
     // The build's table as it wrote it, led by the data set; items never sent (duplicates) take the build's flag.
     await db.writeParquet(
-      `SELECT 'tis-demo-build' AS dataset, coalesce(is_simulated, ${buildSimulated}) AS is_simulated, * EXCLUDE (is_simulated) FROM read_parquet('${filteredFile}') ORDER BY position`,
+      `SELECT 'tis-demo-build' AS dataset, coalesce(is_simulated, ${buildSimulated}) AS is_simulated, * EXCLUDE (is_simulated) FROM read_parquet(${filteredFile}) ORDER BY position`,
       join(outDir, "tis_filtered.parquet"),
     );
     await writeFile(join(outDir, "images.json"), JSON.stringify(await thumbnails(buildDir, buildRecords, kept)));

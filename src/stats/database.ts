@@ -70,9 +70,12 @@ export class Database {
     await this.connection.run(`CREATE OR REPLACE TABLE ${name} AS ${stripTerminator(statisticSql(name))}`);
   }
 
-  /** Rows of a query as plain JSON values (integers as numbers, doubles as numbers). */
-  async rows(sql: string): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql);
+  /**
+   * Rows of a query as plain JSON values (integers as numbers, doubles as numbers). Values such as
+   * file paths go in `params` ($1, $2, … in the SQL), never into the SQL text.
+   */
+  async rows(sql: string, params?: readonly Cell[]): Promise<Record<string, unknown>[]> {
+    const reader = params ? await this.connection.runAndReadAll(sql, [...params] as never) : await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
@@ -129,6 +132,7 @@ function stripTerminator(sql: string): string {
   return sql.trim().replace(/;\s*$/, "");
 }
 
-function sqlString(value: string): string {
+/** `value` as a SQL string literal, for where DuckDB takes no parameter (COPY … TO, a view's file list). */
+export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }

@@ -4,13 +4,13 @@
 // with its SQL. The checks read the first and last bytes and the footer, never the data.
 import { open, stat } from "node:fs/promises";
 import { DataError } from "../errors.ts";
-import type { Database } from "./database.ts";
+import { sqlString, type Database } from "./database.ts";
 
 const MAGIC = "PAR1";
 
-/** `read_parquet('…')` of `file`, with quotes escaped. */
+/** `read_parquet('…')` of `file`, as a quoted literal (for a view or DESCRIBE, which take no parameter). */
 export function parquetSource(file: string): string {
-  return `read_parquet('${file.replaceAll("'", "''")}')`;
+  return `read_parquet(${sqlString(file)})`;
 }
 
 /**
@@ -25,7 +25,7 @@ export async function checkParquetFile(db: Database, file: string, fix: string, 
   let rows: number;
   try {
     columns = new Map((await db.rows(`DESCRIBE SELECT * FROM ${parquetSource(file)}`)).map((row) => [String(row.column_name), String(row.column_type)]));
-    const [count] = await db.rows(`SELECT count(*)::BIGINT AS n FROM ${parquetSource(file)}`);
+    const [count] = await db.rows("SELECT count(*)::BIGINT AS n FROM read_parquet($1)", [file]);
     rows = Number(count?.n ?? 0);
   } catch (error) {
     throw damaged(file, error, fix);
@@ -55,7 +55,7 @@ export async function readingParquet<T>(files: readonly string[], fix: string, w
 }
 
 /** What is wrong with the file's bytes, judged from its size and Parquet's magic bytes, or null. */
-async function headerProblem(file: string): Promise<string | null> {
+export async function headerProblem(file: string): Promise<string | null> {
   let size: number;
   try {
     const info = await stat(file);

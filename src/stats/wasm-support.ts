@@ -3,7 +3,7 @@
 // tests can require the same rows as Node's DuckDB gives.
 import { createRequire } from "node:module";
 import { createDuckDB, NODE_RUNTIME, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
-import { splitStatements, statisticSql, type Cell, type Schema } from "./database.ts";
+import { splitStatements, sqlString, statisticSql, type Cell, type Schema } from "./database.ts";
 
 const require = createRequire(import.meta.url);
 const dist = (file: string) => require.resolve(`@duckdb/duckdb-wasm/dist/${file}`);
@@ -49,7 +49,7 @@ function createSql(table: string, schema: Schema, rows: readonly Cell[][]): stri
 
 function sqlValue(value: Cell): string {
   if (value === null) return "NULL";
-  return typeof value === "string" ? `'${value.replaceAll("'", "''")}'` : String(value);
+  return typeof value === "string" ? sqlString(value) : String(value);
 }
 
 function plain(rows: Record<string, unknown>[]): Record<string, unknown>[] {

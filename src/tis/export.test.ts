@@ -184,7 +184,7 @@ describe("missing images", () => {
       await rejectsWith(
         exportRecords(await request(dir, file, out, { format })),
         DataError,
-        `${file}, row 5, column "images[0]": record tis/5: image not found: ${join(dir, missing)} (and 1 more record with missing images)`,
+        `${file}, row 5, column "images[0]": record tis/5: image not found: ${join(dir, missing)} (and 1 more record with missing or unusable images)`,
         "--skip-missing",
       );
     }
@@ -197,8 +197,8 @@ describe("missing images", () => {
     const summary = await exportRecords(await request(dir, file, out, { format: "llamafactory", skipMissing: true }));
     assert.equal(summary.rows, 6);
     assert.deepEqual(summary.skipped, [
-      { index: 5, id: "tis/5", missing: join(dir, missing) },
-      { index: 6, id: "tis/6", missing: join(dir, missing) },
+      { index: 5, id: "tis/5", missing: join(dir, missing), problem: "not found" },
+      { index: 6, id: "tis/6", missing: join(dir, missing), problem: "not found" },
     ]);
     assert.equal(JSON.parse(await readFile(join(out, "tis.json"), "utf8")).length, 6);
     const manifest = JSON.parse(await readFile(join(out, "tis.export.json"), "utf8"));

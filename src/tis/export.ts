@@ -49,6 +49,8 @@ export interface ExportRequest {
   maxSide?: number;
   /** openai: start a new .jsonl file before one would exceed this size (default OpenAI's 512 MB). */
   maxFileBytes?: number;
+  /** Most pixels an image may have, read from its header (default 50 million): larger ones are never decoded. */
+  maxPixels?: number;
   /** llamafactory and hf: copy the images into DIR/images/ (default), link them there, or name their absolute paths. */
   images?: ImageMode;
 }
@@ -79,11 +81,16 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export async function exportRecords(request: ExportRequest): Promise<ExportSummary> {
   if (!NAME.test(request.name)) throw new UsageError(`--name ${JSON.stringify(request.name)}: use letters, digits, ".", "_" and "-" only`);
   const outDir = resolve(request.outDir);
-  const { kept, skipped } = locateImages(request.records, { imagesDir: request.imagesDir, inputFile: request.inputFile, skipMissing: request.skipMissing ?? false });
+  const { kept, skipped } = await locateImages(request.records, {
+    imagesDir: request.imagesDir,
+    inputFile: request.inputFile,
+    skipMissing: request.skipMissing ?? false,
+    ...(request.maxPixels !== undefined && { maxPixels: request.maxPixels }),
+  });
   if (kept.length === 0) {
     throw new DataError(
       { file: request.inputFile },
-      `no record left to export: all ${request.records.length} have a missing image (first: ${skipped[0]?.missing ?? "none"})`,
+      `no record left to export: all ${request.records.length} have a missing or unusable image (first: ${skipped[0] ? `${skipped[0].missing}: ${skipped[0].problem}` : "none"})`,
       "point --images-dir at the folder the image paths are relative to",
     );
   }
@@ -110,7 +117,7 @@ export async function exportRecords(request: ExportRequest): Promise<ExportSumma
     images_dir: resolve(request.imagesDir),
     records: request.records.length,
     rows: kept.length,
-    skipped: skipped.map((s) => ({ row: s.index, id: s.id, missing_image: s.missing })),
+    skipped: skipped.map((s) => ({ row: s.index, id: s.id, missing_image: s.missing, problem: s.problem })),
     options: { plain_answers: options.plainAnswers, max_side: request.maxSide ?? null, skip_missing: request.skipMissing ?? false, images: placed?.mode ?? "inline" },
     images_converted: written.converted,
     files: written.files,
@@ -142,7 +149,9 @@ type Written = { files: WrittenFile[]; warnings: string[]; converted: number };
  */
 async function writeOpenAi(kept: readonly LocatedRecord[], outDir: string, request: ExportRequest): Promise<Written> {
   const limits: OpenAiLimits = { ...OPENAI_LIMITS, maxFileBytes: request.maxFileBytes ?? OPENAI_LIMITS.maxFileBytes };
-  const images = new ImageCache((file) => prepareOpenAiImage(file.bytes, file.path, request.maxSide === undefined ? {} : { maxSide: request.maxSide }));
+  const images = new ImageCache((file) =>
+    prepareOpenAiImage(file.bytes, file.path, { ...(request.maxSide !== undefined && { maxSide: request.maxSide }), ...(request.maxPixels !== undefined && { maxPixels: request.maxPixels }) }),
+  );
   const parts: Array<{ temporary: string; rows: number; imageRows: number; bytes: number; hash: ReturnType<typeof startHash> }> = [];
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   const tag = `${process.pid}-${Date.now()}`;

@@ -3,22 +3,25 @@
 // size, colour mode, from the headers alone), and making them acceptable to OpenAI's vision
 // fine-tuning (JPEG, PNG or WebP in RGB or RGBA, at most 10 MB) by re-encoding only when needed.
 import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
-import { isAbsolute, resolve } from "node:path";
-import { DataError } from "../errors.ts";
-import { isPresent } from "../benchmarks/user-images.ts";
+import { open, realpath, stat } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { DataError, SampleError } from "../errors.ts";
+import { checkImage, imageFacts } from "../models/image-check.ts";
 import type { TisRecord } from "./record.ts";
 
 export interface LocatedRecord {
   record: TisRecord;
-  /** Absolute paths of the record's images, in order. */
+  /** Absolute paths of the record's images, in order (each checked: see locateImages). */
   files: string[];
 }
 
 export interface SkippedRecord {
   index: number;
   id: string;
-  /** The first of its images that is missing (absolute path). */
+  /** The first of its images that cannot be used (absolute path). */
   missing: string;
+  /** Why: not found, a link leading out of the images folder, not an image, too many pixels. */
+  problem: string;
 }
 
 export interface ImageLocation {
@@ -26,109 +29,104 @@ export interface ImageLocation {
   imagesDir: string;
   /** The input file, named in errors. */
   inputFile: string;
-  /** Leave out records with a missing image (and report them) instead of failing. */
+  /** Leave out records with a missing or unusable image (and report them) instead of failing. */
   skipMissing?: boolean;
+  /** Most pixels an image may have (checkImage's default when unset). */
+  maxPixels?: number;
 }
 
+/** Bytes read from each image to find its size: a JPEG's frame header may follow a large EXIF block. */
+const HEADER_BYTES = 1024 * 1024;
+
 /**
- * Every record with its images' absolute paths, checking only that each file exists. Without
- * `skipMissing` the first record with a missing image is a DataError naming its row, field and path
- * (and how many other records miss images); with it, such records are returned as skipped.
+ * Every record with its images' real paths. Each image must exist, stay inside the images folder
+ * once symbolic links are resolved (a path relative to it) or inside its own folder (an absolute
+ * path), and be an image whose header gives a size within `maxPixels`, read from its header
+ * alone. Without `skipMissing` the first record failing that is a DataError naming its row, field,
+ * path and problem (and how many other records fail); with it, such records are returned as skipped.
  */
-export function locateImages(records: readonly TisRecord[], location: ImageLocation): { kept: LocatedRecord[]; skipped: SkippedRecord[] } {
+export async function locateImages(records: readonly TisRecord[], location: ImageLocation): Promise<{ kept: LocatedRecord[]; skipped: SkippedRecord[] }> {
   const kept: LocatedRecord[] = [];
   const skipped: SkippedRecord[] = [];
+  const imagesRoot = await realpath(location.imagesDir).catch(() => resolve(location.imagesDir));
+  const checked = new Map<string, Promise<{ file: string } | { problem: string }>>();
   let firstError: DataError | undefined;
   for (const record of records) {
-    const files = record.images.map((image) => (isAbsolute(image) ? image : resolve(location.imagesDir, image)));
-    const missingAt = files.findIndex((file) => !isPresent(file));
-    if (missingAt < 0) {
+    const files: string[] = [];
+    let failure: { at: number; path: string; problem: string } | undefined;
+    for (const [j, image] of record.images.entries()) {
+      const path = isAbsolute(image) ? image : resolve(location.imagesDir, image);
+      let outcome = checked.get(path);
+      if (!outcome) {
+        outcome = usableImage(path, isAbsolute(image) ? null : imagesRoot, location.maxPixels);
+        checked.set(path, outcome);
+      }
+      const result = await outcome;
+      if ("problem" in result) {
+        failure = { at: j, path, problem: result.problem };
+        break;
+      }
+      files.push(path);
+    }
+    if (!failure) {
       kept.push({ record, files });
       continue;
     }
-    skipped.push({ index: record.index, id: record.id, missing: files[missingAt]! });
+    skipped.push({ index: record.index, id: record.id, missing: failure.path, problem: failure.problem });
     firstError ??= new DataError(
-      { file: location.inputFile, row: record.index, column: `images[${missingAt}]` },
-      `record ${record.id}: image not found: ${files[missingAt]}`,
-      `put the image there, point --images-dir at the folder its path "${record.images[missingAt]}" is relative to, or pass --skip-missing to leave such records out`,
+      { file: location.inputFile, row: record.index, column: `images[${failure.at}]` },
+      `record ${record.id}: image ${failure.problem}: ${failure.path}`,
+      failure.problem === "not found"
+        ? `put the image there, point --images-dir at the folder its path "${record.images[failure.at]}" is relative to, or pass --skip-missing to leave such records out`
+        : "replace the file, or pass --skip-missing to leave such records out",
     );
   }
   if (firstError && !location.skipMissing) {
     const others = skipped.length - 1;
     if (others === 0) throw firstError;
-    throw new DataError(firstError.location, `${firstError.problem} (and ${others} more record${others === 1 ? "" : "s"} with missing images)`, firstError.fix);
+    throw new DataError(firstError.location, `${firstError.problem} (and ${others} more record${others === 1 ? "" : "s"} with missing or unusable images)`, firstError.fix);
   }
   return { kept, skipped };
 }
 
-export type ImageFormat = "png" | "jpeg" | "webp" | "gif" | "other";
-/** PIL's names for the colour modes OpenAI's rules speak of ("RGB or RGBA"). */
-export type ColorMode = "RGB" | "RGBA" | "L" | "LA" | "P" | "CMYK" | "unknown";
-
-export interface ImageFacts {
-  format: ImageFormat;
-  width: number | null;
-  height: number | null;
-  colorMode: ColorMode;
-  bytes: number;
+/** The image's real path when it can be exported, or why not. `root`: the folder it must stay in (else its own). */
+async function usableImage(path: string, root: string | null, maxPixels: number | undefined): Promise<{ file: string } | { problem: string }> {
+  let file: string;
+  try {
+    file = await realpath(path);
+  } catch {
+    return { problem: "not found" };
+  }
+  if (!(await stat(file)).isFile()) return { problem: "not found (not a file)" };
+  const folder = root ?? (await realpath(dirname(path)));
+  if (!isInside(file, folder)) return { problem: `is a symbolic link leading out of ${root ? "the images folder" : "its folder"} (to ${file})` };
+  try {
+    checkImage(await readHead(file), path, { ...(maxPixels !== undefined && { maxPixels }) });
+  } catch (error) {
+    if (error instanceof SampleError) return { problem: error.kind === "image_too_large" ? `is too large: ${error.problem}` : `is unusable: ${error.problem}` };
+    throw error;
+  }
+  return { file };
 }
 
-/** Format, size and colour mode from an image's header; nothing is decoded. */
-export function imageFacts(bytes: Buffer): ImageFacts {
-  const base = { bytes: bytes.length };
-  if (bytes.length >= 26 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString("latin1", 12, 16) === "IHDR") {
-    const colorType = bytes[25];
-    const mode: ColorMode = colorType === 2 ? "RGB" : colorType === 6 ? "RGBA" : colorType === 0 ? "L" : colorType === 4 ? "LA" : colorType === 3 ? "P" : "unknown";
-    return { ...base, format: "png", width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), colorMode: mode };
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { ...base, format: "jpeg", ...jpegFrame(bytes) };
-  if (bytes.length >= 16 && bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP") {
-    return { ...base, format: "webp", ...webpFrame(bytes) };
-  }
-  if (bytes.toString("latin1", 0, 4) === "GIF8") return { ...base, format: "gif", width: null, height: null, colorMode: "P" };
-  return { ...base, format: "other", width: null, height: null, colorMode: "unknown" };
 }
 
-/** Size and components of the first start-of-frame segment: 1 component is L, 3 RGB (YCbCr), 4 CMYK. */
-function jpegFrame(bytes: Buffer): Pick<ImageFacts, "width" | "height" | "colorMode"> {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) break;
-    const marker = bytes[offset + 1]!;
-    if (marker === 0xff) {
-      offset += 1;
-    } else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      offset += 2;
-    } else if (marker === 0xda || marker === 0xd9) {
-      break;
-    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (offset + 10 > bytes.length) break;
-      const components = bytes[offset + 9];
-      const colorMode: ColorMode = components === 3 ? "RGB" : components === 1 ? "L" : components === 4 ? "CMYK" : "unknown";
-      return { height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7), colorMode };
-    } else {
-      offset += 2 + bytes.readUInt16BE(offset + 2);
-    }
-  }
-  return { width: null, height: null, colorMode: "unknown" };
+function isInside(file: string, folder: string): boolean {
+  const path = relative(folder, file);
+  return path !== "" && !path.startsWith("..") && !isAbsolute(path);
 }
 
-/** WebP's lossy (VP8), lossless (VP8L) and extended (VP8X) headers; WebP decodes to RGB or RGBA. */
-function webpFrame(bytes: Buffer): Pick<ImageFacts, "width" | "height" | "colorMode"> {
-  const chunk = bytes.toString("latin1", 12, 16);
-  if (chunk === "VP8X" && bytes.length >= 30) {
-    const hasAlpha = (bytes[20]! & 0x10) !== 0;
-    return { width: 1 + bytes.readUIntLE(24, 3), height: 1 + bytes.readUIntLE(27, 3), colorMode: hasAlpha ? "RGBA" : "RGB" };
-  }
-  if (chunk === "VP8L" && bytes.length >= 25) {
-    const bits = bytes.readUInt32LE(21);
-    return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff), colorMode: (bits >> 28) & 1 ? "RGBA" : "RGB" };
-  }
-  if (chunk === "VP8 " && bytes.length >= 30) {
-    return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff, colorMode: "RGB" };
-  }
-  return { width: null, height: null, colorMode: "unknown" };
-}
+export { imageFacts, type ColorMode, type ImageFacts, type ImageFormat } from "../models/image-check.ts";
+import type { ImageFormat, ColorMode } from "../models/image-check.ts";
 
 /** OpenAI's vision fine-tuning image rules (platform.openai.com/docs/guides/vision-fine-tuning, "Image data requirements"). */
 export const OPENAI_IMAGE_RULES = {
@@ -157,8 +155,9 @@ const JPEG_QUALITY = 90;
  * deterministically, so the same file always gives the same bytes. An image that cannot be decoded,
  * or stays over 10 MB, is a DataError naming it.
  */
-export async function prepareOpenAiImage(original: Buffer, file: string, options: { maxSide?: number } = {}): Promise<PreparedImage> {
-  const facts = imageFacts(original);
+export async function prepareOpenAiImage(original: Buffer, file: string, options: { maxSide?: number; maxPixels?: number } = {}): Promise<PreparedImage> {
+  // Before anything is decoded: a small file can claim more pixels than memory holds.
+  const facts = checkImage(original, file, { ...(options.maxPixels !== undefined && { maxPixels: options.maxPixels }) });
   const tooLong = options.maxSide !== undefined && facts.width !== null && facts.height !== null && Math.max(facts.width, facts.height) > options.maxSide;
   const reasons: string[] = [];
   if (!OPENAI_IMAGE_RULES.formats.includes(facts.format)) reasons.push(`format ${facts.format}`);

@@ -13,7 +13,8 @@ import type { DataContext } from "../../benchmarks/sample.ts";
 import { readTrainingSet, TRAINING_LAYOUT, type TrainingSource } from "../../benchmarks/training-sets.ts";
 import { isSafeRelativePath, readUserImage } from "../../benchmarks/user-images.ts";
 import { readTextFile } from "../../datasets/input.ts";
-import { DataError, type DataLocation } from "../../errors.ts";
+import { DataError, SampleError, type DataLocation } from "../../errors.ts";
+import { checkImage } from "../../models/image-check.ts";
 import type { ResolvedInput, TisBuild } from "./load.ts";
 import { harmCategoryOf } from "./safety-spec.ts";
 
@@ -83,7 +84,8 @@ interface RawItem {
   label: ItemLabel | null;
   category: string | null;
   caption: string | null;
-  images: { file: string; path: string }[];
+  /** `within`: the folder the image must stay inside once links are resolved. */
+  images: { file: string; path: string; within: string }[];
   location: DataLocation;
 }
 
@@ -97,18 +99,31 @@ async function trainingItems(source: TrainingSource, context: DataContext): Prom
     label: item.harmful === null ? null : item.harmful ? "harmful" : "benign",
     category: item.category,
     caption: null,
-    images: item.images.map((image) => ({ file: join(dataDir, image), path: `images/${relative(folder, join(dataDir, image)).split("\\").join("/")}` })),
+    images: item.images.map((image) => ({ file: join(dataDir, image), path: `images/${relative(folder, join(dataDir, image)).split("\\").join("/")}`, within: dataDir })),
     location: { file: join(dataDir, TRAINING_LAYOUT[source].metadata), column: item.id },
   }));
 }
 
-/** Each file's sha256 (checked to be PNG or JPEG); images shared by items are read once. */
+/**
+ * Each file's sha256, checked to stay inside its folder and to be a PNG or JPEG within the pixel
+ * limit (models/image-check.ts): kept images are copied into the output as training data, so a bad
+ * one stops the build here, naming it. Images shared by items are read once.
+ */
 async function hashImages(images: RawItem["images"], hashes: Map<string, Promise<string>>): Promise<BuildImage[]> {
   return Promise.all(
-    images.map(async ({ file, path }) => {
+    images.map(async ({ file, path, within }) => {
       let hash = hashes.get(file);
       if (!hash) {
-        hash = readUserImage(file, path).then((image) => image.sha256);
+        hash = readUserImage(file, path, within).then((image) => {
+          try {
+            checkImage(image.bytes, file, { formats: ["png", "jpeg"] });
+          } catch (error) {
+            // A DataError of the build's input, not of one request.
+            if (error instanceof SampleError) throw new DataError(error.location, error.problem, error.fix);
+            throw error;
+          }
+          return image.sha256;
+        });
         hashes.set(file, hash);
       }
       return { file, path, sha256: await hash };
@@ -169,7 +184,7 @@ export async function readUserItems(file: string): Promise<RawItem[]> {
       if (typeof path !== "string" || !isSafeRelativePath(path)) {
         return fail(record.image !== undefined ? "image" : "images", `expected a path relative to the file's folder, found ${JSON.stringify(path)}`);
       }
-      return { file: join(folder, path), path: `images/${path}` };
+      return { file: join(folder, path), path: `images/${path}`, within: folder };
     });
     const label = record.label ?? null;
     if (label !== null && label !== "harmful" && label !== "benign") fail("label", `expected "harmful" or "benign", found ${JSON.stringify(label)}`);

@@ -13,6 +13,7 @@ import { runWork, type Endpoint, type Result, type WorkItem } from "../../runner
 import { readImageBytes, type BuildItem } from "./inputs.ts";
 import type { StageEndpoint, TisBuild } from "./load.ts";
 import { teacherPrompt, type BuildPrompts } from "./prompts.ts";
+import { readApiKey } from "../../secrets.ts";
 
 /** Bump when a request's layout changes, so that old cache entries stop matching. */
 export const BUILD_REQUEST_FORMAT = 1;
@@ -43,7 +44,7 @@ export async function connect(build: TisBuild, endpoint: StageEndpoint, simulato
   const fail = (field: string, problem: string, fix?: string): never => {
     throw new SpecError(build.file, `${endpoint.role}${field ? `.${field}` : ""}`, problem, fix, build.lineOf([endpoint.role, ...(field ? [field] : [])]));
   };
-  const apiKey = endpoint.apiKeyEnv ? env[endpoint.apiKeyEnv] : undefined;
+  const apiKey = readApiKey(env, endpoint.apiKeyEnv);
   if (endpoint.apiKeyEnv && !apiKey) fail("api_key_env", `the environment variable ${endpoint.apiKeyEnv} is not set`, "export it before the build");
   let baseUrls = endpoint.simulated ? [simulatorUrl!] : endpoint.baseUrls;
   if (!endpoint.simulated) {
@@ -84,7 +85,7 @@ export function captionRequest(item: BuildItem, endpoint: StageEndpoint, prompts
     promptSha256: sha256(prompts.caption),
     body: async (): Promise<ChatBody> => {
       const images = await Promise.all(
-        item.images.map(async (image) => encodeImage({ bytes: await readImageBytes(image), name: image.file }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
+        item.images.map(async (image) => encodeImage({ bytes: await readImageBytes(image), name: image.path }, imageMaxSide ? { maxSide: imageMaxSide } : {})),
       );
       return {
         ...endpoint.extraBody,

@@ -1,12 +1,12 @@
 // The TiS build spec (`thinksafe tis build SPEC.yaml`): one zod definition gives the type, the
 // validation with its error messages, and the JSON Schema. Endpoints are named as in experiments.
 import { z } from "zod";
-import { Generation } from "../../experiments/spec.ts";
+import { endpointUrl, Generation } from "../../experiments/spec.ts";
 
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit");
-const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://127.0.0.1:8000/v1" });
+const url = endpointUrl;
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the NAME of an environment variable, not the key itself");

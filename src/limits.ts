@@ -1,0 +1,24 @@
+// What one endpoint answer or one data file may cost, by default. Experiments override them under
+// `limits:` (experiments/spec.ts); past a limit, the answer or the sample fails with a named row
+// error (response_too_large, image_too_large) and the run goes on.
+
+/** Largest answer read, in bytes: far above any real chat completion, far below what hurts memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Largest image, in pixels from its header: a 50 MP RGBA decode takes 200 MB; 20000² would take 1.6 GB. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000;
+
+export interface Limits {
+  maxResponseBytes: number;
+  maxImagePixels: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, maxImagePixels: DEFAULT_MAX_IMAGE_PIXELS };
+
+export function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+export function megapixels(pixels: number): string {
+  return `${Math.round(pixels / 100_000) / 10} MP`;
+}
