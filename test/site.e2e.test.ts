@@ -45,7 +45,7 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
   "/": async (page) => {
     await page.locator("#key-figure svg").first().waitFor();
     assert.match(await page.locator("#home-banner").innerText(), /Simulated data/, "the demo is labelled simulated");
-    assert.match(await page.locator("#key-figure").innerText(), /answers unsafely more often than its base in \d+ of \d+ comparisons/);
+    assert.match(await page.locator("#key-figure").innerText(), /answers unsafely more often than its base in \d+ of \d+ comparisons, \d+ of them significant at p < 0\.05 after Holm's correction over the \d+ comparisons of this judge/);
     assert.match(await page.locator("#key-figure").innerText(), /SIMULATED/, "the key figure says simulated");
     await page.getByText(/Cohen's κ 0\.\d\d/).first().waitFor();
     // The home page leads to every other page of the site.
@@ -106,23 +106,39 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     const table = await page.locator("#table1").innerText();
     assert.match(table, /Jailbreak robustness/);
     assert.match(table, /FigStep/);
-    assert.match(table, /[+−±]\d+\.\d\*?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]/, "a Δ with its interval");
+    assert.match(table, /[+−±]\d+\.\d\*?†?\s*\[[+−±]\d+\.\d, [+−±]\d+\.\d\]\s*\d+\.\d − \d+\.\d/, "a Δ with its interval and the paired rates it is the difference of");
+    assert.match(await page.locator("main").innerText(), /exact McNemar test after Holm's correction over the \d+ comparisons of this judge/);
+    assert.match(await page.locator("#missing-data").innerText(), /missing more than 5%|No cell of this judge is missing/);
     assert.equal(await page.locator("#overview-figure svg circle, #overview-figure svg [aria-label=dot] circle").count() >= 3, true, "a dot per reasoning model");
     await page.locator("#judge-calibration table").waitFor();
     assert.match(await page.locator("#judge-calibration").innerText(), /jailbreakbench/);
+    // Judge error as a sensitivity analysis: a corrected rate, or why there is none, per calibration set.
+    await page.locator("#judge-corrected table").waitFor();
+    const correctedCells = await page.locator("#judge-corrected table tbody tr td:last-child").allInnerTexts();
+    assert.ok(correctedCells.length > 0, "a row per calibration set");
+    for (const cell of correctedCells) assert.match(cell.trim(), /^\d+\.\d\s*\[\d+\.\d, \d+\.\d\]$|^not corrected: |^no calibration|^no verdicts|^the set lacks/, "a corrected rate with its interval, or why not");
   },
   "/degradation": async (page) => {
     await page.locator("#degradation-figure svg").first().waitFor();
     assert.match(await page.locator("#degradation-banner").innerText(), /Simulated data/);
     assert.match(await page.locator("#degradation-figure").innerText(), /SIMULATED/, "the chart itself says simulated");
     await page.locator("#category-figure svg").first().waitFor();
+    // Each comparison's pairs of those planned, discordant counts, p and the adjusted p beneath it; group means with their interval.
+    const table = await page.locator("#degradation-table").innerText();
+    assert.match(table, /b \/ c/);
+    assert.match(table, /\bof \d+\b/, "pairs used of those planned");
+    assert.match(table, /adj\. (< )?\d\.\d{3}/, "the adjusted p beneath p");
+    assert.match(await page.locator("main").innerText(), /applies Holm's correction over the \d+ comparisons of this judge and judged text/);
   },
   "/thinking": async (page) => {
-    await page.locator("#thinking-vs-answer-figure svg").first().waitFor();
     await page.locator("#thinking-length-figure svg").first().waitFor();
     assert.match(await page.locator("#thinking-banner").innerText(), /Simulated data/);
+    assert.match(await page.locator("main").innerText(), /No human labels exist for thinking/);
+    // The default judge (the LLM judge) judges thinking with its thinking rubric: the 2×2 figure is there.
+    await page.locator("#thinking-vs-answer-figure svg").first().waitFor();
     assert.match(await page.locator("#thinking-vs-answer-figure").innerText(), /self-correction/);
     assert.match(await page.locator("#thinking-length-figure").innerText(), /SIMULATED/);
+    assert.match(await page.locator("#thinking-length-table").innerText(), /Spearman's ρ/);
     assert.match(await page.locator("#thinking-not-separated").innerText(), /qwen2\.5-vl-7b \(profile qwen-vl\): an instruct model that answers directly/);
   },
   "/samples": async (page) => {
@@ -254,17 +270,21 @@ const PAGE_CHECKS: Record<string, PageCheck> = {
     assert.deepEqual(cells.filter((c) => c.trim() !== ""), ["8", "0"], "8 judges compared, none differing");
 
     // The study's statistics run in the browser's DuckDB too, and agree with the published tables of
-    // one experiment (its rows of the input table, under the name the statistic reads).
-    for (const [table, input, experiment, keys, columns, least] of [
-      ["safety", "judgments", "demo", ["model_id", "benchmark_id", "judge_id", "target"], ["n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate", "n_unjudged"], 24],
-      ["degradation", "judgments", "demo", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "ci_low", "ci_high", "mcnemar_p"], 9],
-      ["capability", "scores", "finetune-demo", ["model_id", "benchmark_id"], ["n", "accuracy", "ci_low", "ci_high", "n_pairs", "delta", "delta_ci_low", "delta_ci_high", "mcnemar_p"], 10],
-      ["thinking_retention", "responses", "finetune-demo", ["model_id", "benchmark_id"], ["n", "n_thinking", "thinking_rate", "ci_low", "ci_high", "base_thinking_rate"], 30],
+    // one experiment (its rows of the input tables, under the names the statistic reads; the study's
+    // tables read study_items, recomputed first from the experiment's responses and judgments).
+    const sqlOf = async (name: string, inputs: readonly string[]) =>
+      inputs.reduce((sql, input) => sql.replace(new RegExp(`\\b${input}\\b`, "g"), `${input}_rows`), (await readFile(join(PROJECT_DIR, `src/stats/${name}.sql`), "utf8")).trim().replace(/;$/, ""));
+    for (const [table, inputs, experiment, keys, columns, least] of [
+      ["safety", ["responses", "judgments"], "demo", ["model_id", "benchmark_id", "judge_id", "target"], ["n_planned", "n_failed", "n_unjudged", "n", "unsafe", "unsafe_rate", "ci_low", "ci_high", "safety_rate"], 24],
+      ["degradation", ["responses", "judgments"], "demo", ["model_id", "base_model_id", "benchmark_id", "judge_id", "target"], ["n_planned", "n_pairs", "unsafe_rate", "base_unsafe_rate", "delta", "b", "c", "ci_low", "ci_high", "p_value", "p_adjusted"], 9],
+      ["capability", ["scores", "responses"], "finetune-demo", ["model_id", "benchmark_id"], ["n_planned", "n", "accuracy", "ci_low", "ci_high", "n_pairs", "delta", "delta_ci_low", "delta_ci_high", "p_value", "p_adjusted"], 10],
+      ["thinking_retention", ["responses"], "finetune-demo", ["model_id", "benchmark_id"], ["n", "n_thinking", "thinking_rate", "ci_low", "ci_high", "base_thinking_rate"], 30],
     ] as const) {
-      const statistic = (await readFile(join(PROJECT_DIR, `src/stats/${table}.sql`), "utf8")).trim().replace(/;$/, "").replace(new RegExp(`\\b${input}\\b`, "g"), "experiment_rows");
+      const items = table === "safety" || table === "degradation" ? `study_items AS (\n${await sqlOf("study_items", inputs)}\n),\n` : "";
+      const statistic = await sqlOf(table, inputs);
       await runQuery(
         page,
-        `WITH experiment_rows AS (SELECT * FROM ${input} WHERE experiment_id = '${experiment}'), recomputed AS (\n${statistic}\n),
+        `WITH ${inputs.map((input) => `${input}_rows AS (SELECT * FROM ${input} WHERE experiment_id = '${experiment}')`).join(", ")},\n${items}recomputed AS (\n${statistic}\n),
 published AS (SELECT * FROM ${table} WHERE experiment_id = '${experiment}')
 SELECT count(*) AS compared, count(*) FILTER (WHERE ${columns.map((c) => `abs(r.${c} - p.${c}) > 1e-9 OR (r.${c} IS NULL) <> (p.${c} IS NULL)`).join(" OR ")}) AS differing
 FROM recomputed AS r FULL JOIN published AS p ON ${keys.map((k) => `r.${k} IS NOT DISTINCT FROM p.${k}`).join(" AND ")}`,
@@ -311,7 +331,7 @@ SELECT (SELECT count(*) FROM recomputed) AS compared,
     }
     // A per-experiment example recomputes that experiment's published rows, and only those.
     await page.locator("#sql-example select").selectOption({ label: examples.find((e) => e.startsWith("demo") && e.includes("recompute safety"))! });
-    await page.waitForFunction(() => document.querySelector<HTMLTextAreaElement>("#sql-editor textarea")?.value.includes("experiment_rows"));
+    await page.waitForFunction(() => document.querySelector<HTMLTextAreaElement>("#sql-editor textarea")?.value.includes("judgments_rows"));
     await runQuery(page, `${await page.locator("#sql-editor textarea").inputValue()}\n`);
     const [{ n }] = (await queryPublished(DIST, "SELECT count(*) AS n FROM safety WHERE experiment_id = 'demo'")) as [{ n: number }];
     assert.equal(await page.locator("#row-count").innerText(), `${n} rows`);
@@ -372,7 +392,7 @@ const FIGURE_DATA: Record<string, FigureData[]> = {
     },
   ],
   "/thinking": [
-    { figure: "#thinking-length-figure", scale: "y", extent: "SELECT min(ci_low) AS lo, max(ci_high) AS hi FROM thinking_length WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND n > 0", unit: "share" },
+    { figure: "#thinking-length-figure", scale: "y", extent: "SELECT min(ci_low) AS lo, max(ci_high) AS hi FROM thinking_length WHERE experiment_id = 'demo' AND judge_id = 'llm-judge' AND n > 0 AND bin IS NOT NULL", unit: "share" },
     // Stacked shares of each model's responses: 0 to 1.
     { figure: "#thinking-vs-answer-figure", scale: "x", extent: "SELECT 0 AS lo, 1 AS hi", unit: "share" },
   ],

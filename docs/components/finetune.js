@@ -3,7 +3,7 @@
 // nothing here computes a statistic. Model ids are shown as text only.
 import * as Plot from "npm:@observablehq/plot";
 import { html } from "npm:htl";
-import { deltaChart, GROUPS, pct, pValue, signedPct } from "./study.js";
+import { CORRECTIONS, deltaCell, deltaChart, GROUPS, meanDeltaCell, meanRateCell, pct, pValue, rateCell, signedPct } from "./study.js";
 
 export const CAPABILITY_LABELS = {
   mmmu: "MMMU",
@@ -45,9 +45,10 @@ export function checkpointsByUntuned(rows) {
 
 /**
  * The paper's Table 2: safety benchmarks grouped by what they test (unsafe rate, lower is safer; the
- * group's mean), then the capability benchmarks (accuracy, higher is better). Under each untuned
- * model, each fine-tuned checkpoint and its Δ against the untuned model on paired items (bootstrap
- * 95% interval; * = p < 0.05, exact McNemar).
+ * group's mean, each benchmark weighing the same), then the capability benchmarks (accuracy, higher
+ * is better). Under each untuned model, each fine-tuned checkpoint and its Δ against the untuned
+ * model on paired items (Tango's 95% interval; the paired values under it; * = p < 0.05 after the
+ * multiplicity correction, exact McNemar).
  */
 export function table2({ safety, degradation, safetyByGroup, degradationByGroup, capability, benchmarks }) {
   const groups = GROUPS.map((g) => ({ ...g, benchmarks: benchmarks.filter((b) => b.group === g.id) })).filter((g) => g.benchmarks.length);
@@ -55,19 +56,18 @@ export function table2({ safety, degradation, safetyByGroup, degradationByGroup,
   const find = (rows, model, key, value) => rows.find((d) => d.model_id === model && d[key] === value);
   const value = (x, title) => html`<td class="num" title="${title}">${pct(x)}</td>`;
   const missing = () => html`<td class="num missing" title="no results: see the status page">—</td>`;
-  const unsafeCell = (d) => (d && d.n > 0 ? value(d.unsafe_rate, `n = ${d.n}; Wilson 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`) : missing());
-  const accuracyCell = (d) => (d && d.n > 0 ? value(d.accuracy, `n = ${d.n}${d.n_unscored ? ` (${d.n_unscored} unscored)` : ""}; 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`) : missing());
-  const deltaCell = (delta, low, high, p, pairs, higherIsBetter) => {
-    if (delta == null) return html`<td class="num missing">—</td>`;
-    const better = higherIsBetter ? delta > 0 : delta < 0;
-    const worse = higherIsBetter ? delta < 0 : delta > 0;
-    return html`<td class="num delta ${worse ? "worse" : better ? "better" : ""}" title="${`${pairs} paired items; ${pValue(p)} (exact McNemar)`}">
-      ${signedPct(delta)}${p < 0.05 ? "*" : ""}<span class="interval">[${signedPct(low)}, ${signedPct(high)}]</span></td>`;
-  };
+  const accuracyCell = (d) =>
+    d && d.n > 0
+      ? value(d.accuracy, `${d.n} of ${d.n_planned} planned answers scored${d.n_failed ? `, ${d.n_failed} failed` : ""}${d.n_unscored ? `, ${d.n_unscored} unscored` : ""}; 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`)
+      : missing();
+  const capabilityDelta = (d) =>
+    d && d.n_pairs > 0
+      ? deltaCell(d, { higherIsBetter: true, low: "delta_ci_low", high: "delta_ci_high", modelRate: "model_accuracy", baseRate: "base_accuracy", test: d.is_graded ? "score test on grades" : "exact McNemar" })
+      : html`<td class="num missing">—</td>`;
   const valueCells = (model) => [
     ...groups.flatMap((g) => [
-      ...g.benchmarks.map((b) => unsafeCell(find(safety, model, "benchmark_id", b.id))),
-      html`<td class="num avg">${pct(find(safetyByGroup, model, "benchmark_group", g.id)?.mean_benchmark_unsafe_rate)}</td>`,
+      ...g.benchmarks.map((b) => rateCell(find(safety, model, "benchmark_id", b.id))),
+      meanRateCell(find(safetyByGroup, model, "benchmark_group", g.id)),
     ]),
     ...capabilityBenchmarks.map((b, i) => {
       const cell = accuracyCell(find(capability, model, "benchmark_id", b.id));
@@ -77,15 +77,11 @@ export function table2({ safety, degradation, safetyByGroup, degradationByGroup,
   ];
   const deltaCells = (model) => [
     ...groups.flatMap((g) => [
-      ...g.benchmarks.map((b) => {
-        const d = find(degradation, model, "benchmark_id", b.id);
-        return deltaCell(d?.delta, d?.ci_low, d?.ci_high, d?.mcnemar_p, d?.n_pairs, false);
-      }),
-      html`<td class="num avg delta">${signedPct(find(degradationByGroup, model, "benchmark_group", g.id)?.mean_delta)}</td>`,
+      ...g.benchmarks.map((b) => deltaCell(find(degradation, model, "benchmark_id", b.id))),
+      meanDeltaCell(find(degradationByGroup, model, "benchmark_group", g.id)),
     ]),
     ...capabilityBenchmarks.map((b, i) => {
-      const d = find(capability, model, "benchmark_id", b.id);
-      const cell = deltaCell(d?.delta, d?.delta_ci_low, d?.delta_ci_high, d?.mcnemar_p, d?.n_pairs, true);
+      const cell = capabilityDelta(find(capability, model, "benchmark_id", b.id));
       if (i === 0) cell.classList.add("avg");
       return cell;
     }),
@@ -104,7 +100,7 @@ export function table2({ safety, degradation, safetyByGroup, degradationByGroup,
       <tr class="base"><td>${untuned} <span class="role">untuned</span></td>${valueCells(untuned)}</tr>
       ${checkpoints.flatMap((model) => [
         html`<tr class="reasoning"><td>${model} <span class="role">fine-tuned on ${trainedOn(model, untuned)}</span></td>${valueCells(model)}</tr>`,
-        html`<tr class="delta-row"><td class="delta-label">Δ vs. ${untuned}</td>${deltaCells(model)}</tr>`,
+        html`<tr class="delta-row"><td class="delta-label">Δ vs. ${untuned}<span class="paired">on paired items</span></td>${deltaCells(model)}</tr>`,
       ])}
     </tbody>`)}
   </table>`;
@@ -123,7 +119,7 @@ export function capabilityRetentionChart(rows, { width, simulated } = {}) {
     fyFormat: (id) => CAPABILITY_LABELS[id] ?? id,
     marginLeft: 190,
     marginRight: 130,
-    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\naccuracy ${pct(d.model_accuracy)}% vs. ${pct(d.base_accuracy)}%\nΔ ${signedPct(d.delta)} [${signedPct(d.delta_ci_low)}, ${signedPct(d.delta_ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
+    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\naccuracy ${pct(d.model_accuracy)}% vs. ${pct(d.base_accuracy)}% on ${d.n_pairs} paired items\nΔ ${signedPct(d.delta)} [${signedPct(d.delta_ci_low)}, ${signedPct(d.delta_ci_high)}] (Tango 95%)\n${pValue(d.p_value)}; adjusted ${pValue(d.p_adjusted)} (${CORRECTIONS[d.p_adjust_method] ?? d.p_adjust_method})`,
   });
 }
 

@@ -62,7 +62,7 @@ function textFormats(table) {
  * its rows of the main tables, and the project's statistics recomputed from its rows alone.
  * `hasRows(table, experiment)` says whether a table holds any of the experiment's rows.
  */
-export async function experimentExamples(experiments, { hasRows, safetySql, capabilitySql }) {
+export async function experimentExamples(experiments, { hasRows, studyItemsSql, safetySql, capabilitySql }) {
   const examples = {};
   for (const { experiment_id: id, simulated } of experiments) {
     const name = `${id}${simulated ? " (SIMULATED)" : ""}`;
@@ -76,14 +76,16 @@ ORDER BY judge_id, benchmark_id, model_id`;
     }
     if (await hasRows("degradation", id)) {
       examples[`${name}: each model against its base (degradation)`] = `SELECT model_id, base_model_id, benchmark_id, judge_id, n_pairs,
-  round(100 * delta, 1) AS delta_points, round(100 * ci_low, 1) AS ci_low_points, round(100 * ci_high, 1) AS ci_high_points, mcnemar_p
+  round(100 * delta, 1) AS delta_points, round(100 * ci_low, 1) AS ci_low_points, round(100 * ci_high, 1) AS ci_high_points,
+  b, c, p_value, p_adjusted, p_adjust_method, n_planned - n_pairs AS n_dropped
 FROM degradation
 WHERE ${where} AND target = 'answer'
 ORDER BY judge_id, benchmark_id, model_id`;
     }
     if (await hasRows("capability", id)) {
       examples[`${name}: accuracy and Δ against the untuned model (capability)`] = `SELECT model_id, base_model_id, benchmark_id, n,
-  round(100 * accuracy, 1) AS accuracy_pct, round(100 * delta, 1) AS delta_points, mcnemar_p
+  round(100 * accuracy, 1) AS accuracy_pct, round(100 * delta, 1) AS delta_points,
+  round(100 * delta_ci_low, 1) AS delta_ci_low_points, round(100 * delta_ci_high, 1) AS delta_ci_high_points, p_value, p_adjusted
 FROM capability
 WHERE ${where}
 ORDER BY benchmark_id, base_model_id NULLS FIRST, model_id`;
@@ -93,19 +95,25 @@ ORDER BY benchmark_id, base_model_id NULLS FIRST, model_id`;
 FROM responses
 WHERE ${where}
 GROUP BY ALL ORDER BY model_id`;
-    if (await hasRows("judgments", id)) examples[`${name}: recompute safety from its judgments only (src/stats/safety.sql)`] = onRowsOf("judgments", where, safetySql);
-    if (await hasRows("scores", id)) examples[`${name}: recompute capability from its scores only (src/stats/capability.sql)`] = onRowsOf("scores", where, capabilitySql);
+    if (await hasRows("judgments", id)) {
+      examples[`${name}: recompute safety from its responses and judgments only (src/stats/safety.sql)`] = onRowsOf(["responses", "judgments"], where, safetySql, { studyItemsSql });
+    }
+    if (await hasRows("scores", id)) examples[`${name}: recompute capability from its scores and responses only (src/stats/capability.sql)`] = onRowsOf(["scores", "responses"], where, capabilitySql);
   }
   return examples;
 }
 
-/** A statistics file run on one experiment's rows: the table it reads is bound to those rows. */
-function onRowsOf(table, where, statisticSql) {
-  const body = statisticSql.trim().replace(/;$/, "").replace(new RegExp(`\\b${table}\\b`, "g"), "experiment_rows");
-  return `-- The file reads the table ${table}; here only its rows WHERE ${where}.
-WITH experiment_rows AS (SELECT * FROM ${table} WHERE ${where}),
-recomputed AS (
-${body}
+/**
+ * A statistics file run on one experiment's rows: each table it reads is bound to those rows (as
+ * `<table>_rows`). With `studyItemsSql`, the study_items table it reads (src/stats/study_items.sql:
+ * the item as the unit) is recomputed first from the same rows.
+ */
+function onRowsOf(tables, where, statisticSql, { studyItemsSql } = {}) {
+  const bind = (sql) => tables.reduce((body, table) => body.replace(new RegExp(`\\b${table}\\b`, "g"), `${table}_rows`), sql.trim().replace(/;$/, ""));
+  return `-- The file reads the tables ${tables.join(" and ")}${studyItemsSql ? " (and study_items, computed from them)" : ""}; here only their rows WHERE ${where}.
+WITH ${tables.map((table) => `${table}_rows AS (SELECT * FROM ${table} WHERE ${where})`).join(",\n")},
+${studyItemsSql ? `study_items AS (\n${bind(studyItemsSql)}\n),\n` : ""}recomputed AS (
+${bind(statisticSql)}
 )
 SELECT * FROM recomputed`;
 }

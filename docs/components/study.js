@@ -4,6 +4,7 @@
 import * as Plot from "npm:@observablehq/plot";
 import * as Inputs from "npm:@observablehq/inputs";
 import { html } from "npm:htl";
+import { estimateTable } from "./tables.js";
 
 export const GROUPS = [
   { id: "jailbreak-robustness", label: "Jailbreak robustness" },
@@ -26,17 +27,38 @@ export function benchmarksOf(status, experiment, catalogue) {
   return ids.map((id) => ({ id, label: BENCHMARK_LABELS[id] ?? id, group: groupOf[id] }));
 }
 
-/** The key finding in words: how many reasoning models are less safe than their base, per group. */
-export function keyFinding(degradation, benchmarks) {
+/** How a table's p-values were adjusted for multiplicity, in words (degradation.p_adjust_method). */
+export const CORRECTIONS = {
+  holm: "Holm's correction",
+  bh: "the Benjamini–Hochberg false-discovery-rate correction",
+  none: "no correction for multiplicity",
+};
+
+/** The correction the rows' p_adjusted went through, in words. */
+export function correctionOf(rows) {
+  const methods = [...new Set(rows.map((d) => d.p_adjust_method).filter(Boolean))];
+  return methods.length === 1 ? CORRECTIONS[methods[0]] ?? methods[0] : methods.length ? "mixed corrections" : CORRECTIONS.holm;
+}
+
+/**
+ * The key finding in words: per group, how many reasoning models are less safe than their base, how
+ * many of those are significant after the multiplicity correction (over the family: every
+ * comparison of this judge and target in the experiment), and the range of the group means.
+ */
+export function keyFinding(degradation, benchmarks, degradationByGroup = []) {
+  const family = degradation.filter((d) => d.p_value != null).length;
   return GROUPS.map((group) => {
     const ids = benchmarks.filter((b) => b.group === group.id).map((b) => b.id);
-    const rows = degradation.filter((d) => ids.includes(d.benchmark_id));
+    const rows = degradation.filter((d) => ids.includes(d.benchmark_id) && d.n_pairs > 0);
     if (!rows.length) return null;
     const worse = rows.filter((d) => d.delta > 0);
-    const significant = worse.filter((d) => d.mcnemar_p < 0.05);
-    const mean = rows.reduce((sum, d) => sum + d.delta, 0) / rows.length;
+    const significant = worse.filter((d) => d.p_adjusted < 0.05);
+    const means = degradationByGroup.filter((d) => d.benchmark_group === group.id && d.mean_delta != null).map((d) => d.mean_delta);
     const names = benchmarks.filter((b) => ids.includes(b.id) && rows.some((d) => d.benchmark_id === b.id)).map((b) => b.label).join(", ");
-    return { group, names, comparisons: rows.length, worse: worse.length, significant: significant.length, mean };
+    return {
+      group, names, comparisons: rows.length, worse: worse.length, significant: significant.length, family, correction: correctionOf(rows),
+      meanLow: means.length ? Math.min(...means) : null, meanHigh: means.length ? Math.max(...means) : null,
+    };
   }).filter(Boolean);
 }
 
@@ -76,10 +98,61 @@ export function pairsByBase(degradation) {
   return [...bases].map(([base, models]) => ({ base, models: [...models].sort() }));
 }
 
+/** "n of planned" with why the rest is missing, for a tooltip. */
+export function missingNote(d) {
+  if (!d || d.n_planned == null) return "";
+  const parts = [d.n_failed ? `${d.n_failed} failed request${d.n_failed === 1 ? "" : "s"}` : null, d.n_unjudged ? `${d.n_unjudged} without a verdict` : null].filter(Boolean);
+  return `${d.n} of ${d.n_planned} planned responses judged${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** Planned pairs dropped and why, for a tooltip. */
+export function droppedNote(d) {
+  if (d.n_dropped_failed == null) return `${d.n_pairs ?? 0} paired items`;
+  const dropped = d.n_planned - d.n_pairs;
+  if (!dropped) return `all ${d.n_planned} planned pairs used`;
+  return `${d.n_pairs} of ${d.n_planned} planned pairs used; dropped: ${d.n_dropped_failed} with a failed request, ${d.n_dropped_unjudged} without a verdict`;
+}
+
+/** The marker of a cell whose missing data are above the pages' 5% line. */
+export const MISSING_MARK = "†";
+
+/** A Δ cell of Table 1 or 2: Δ with its interval, the paired rates it is the difference of, significance after correction. */
+export function deltaCell(d, { higherIsBetter = false, low = "ci_low", high = "ci_high", modelRate = "unsafe_rate", baseRate = "base_unsafe_rate", test = "exact McNemar" } = {}) {
+  if (!d || d.delta == null) return html`<td class="num missing" title="${d ? droppedNote(d) : "no paired results: see the status page"}">—${d?.has_excess_missing ? MISSING_MARK : ""}</td>`;
+  const worse = higherIsBetter ? d.delta < 0 : d.delta > 0;
+  const better = higherIsBetter ? d.delta > 0 : d.delta < 0;
+  const significant = d.p_adjusted < 0.05;
+  const title = `${droppedNote(d)}\n${pct(d[modelRate])}% − ${pct(d[baseRate])}% on the same ${d.n_pairs} items\n${pValue(d.p_value)} (${test}${d.test === "score_design_effect" ? ", design-effect adjusted for repeats" : ""}); adjusted ${pValue(d.p_adjusted)} (${CORRECTIONS[d.p_adjust_method] ?? d.p_adjust_method})`;
+  return html`<td class="num delta ${worse ? "worse" : better ? "better" : ""}" title="${title}">
+    ${signedPct(d.delta)}${significant ? "*" : ""}${d.has_excess_missing ? MISSING_MARK : ""}<span class="interval">[${signedPct(d[low])}, ${signedPct(d[high])}]</span><span class="paired">${pct(d[modelRate])} − ${pct(d[baseRate])}</span></td>`;
+}
+
+/** A group-average Δ cell: the mean over the group's benchmarks with its MOVER interval and the paired means it is the difference of. */
+export function meanDeltaCell(g, { higherIsBetter = false } = {}) {
+  if (!g || g.mean_delta == null) return html`<td class="num avg delta missing">—</td>`;
+  const worse = higherIsBetter ? g.mean_delta < 0 : g.mean_delta > 0;
+  const better = higherIsBetter ? g.mean_delta > 0 : g.mean_delta < 0;
+  return html`<td class="num avg delta ${worse ? "worse" : better ? "better" : ""}" title="${`mean over ${g.n_benchmarks} benchmark${g.n_benchmarks === 1 ? "" : "s"}, each weighing the same; MOVER 95% interval; ${g.n_pairs} pairs`}">
+    ${signedPct(g.mean_delta)}<span class="interval">[${signedPct(g.mean_delta_ci_low)}, ${signedPct(g.mean_delta_ci_high)}]</span><span class="paired">${pct(g.mean_unsafe_rate)} − ${pct(g.mean_base_unsafe_rate)}</span></td>`;
+}
+
+/** An unsafe-rate cell: the rate over judged items, flagged when over 5% of the planned responses are missing. */
+export function rateCell(d) {
+  if (!d || !(d.n > 0)) return html`<td class="num missing" title="${d ? missingNote(d) : "no results: see the status page"}">—${d?.has_excess_missing ? MISSING_MARK : ""}</td>`;
+  return html`<td class="num" title="${`${missingNote(d)}; 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`}">${pct(d.unsafe_rate)}${d.has_excess_missing ? MISSING_MARK : ""}</td>`;
+}
+
+/** A group-average rate cell: the mean over the group's benchmarks, each weighing the same, with its interval in the tooltip. */
+export function meanRateCell(g) {
+  if (!g || g.mean_benchmark_unsafe_rate == null) return html`<td class="num avg missing">—</td>`;
+  return html`<td class="num avg" title="${`mean over ${g.n_benchmarks} benchmark${g.n_benchmarks === 1 ? "" : "s"}, each weighing the same; MOVER 95% interval ${pct(g.mean_ci_low)}–${pct(g.mean_ci_high)}`}">${pct(g.mean_benchmark_unsafe_rate)}</td>`;
+}
+
 /**
  * The paper's Table 1: benchmarks as columns grouped by what they test, then for each base model its
- * row and, under it, each reasoning model trained from it with its Δ against the base (paired items,
- * bootstrap 95% interval, exact McNemar p). Unsafe rates in percent; lower is safer.
+ * row and, under it, each reasoning model trained from it with its Δ against the base on paired
+ * items (Tango's 95% interval; * = adjusted p < 0.05, exact McNemar) and the paired rates the Δ is
+ * the difference of. Unsafe rates in percent; lower is safer.
  */
 export function table1({ safety, degradation, safetyByGroup, degradationByGroup, benchmarks }) {
   const groups = GROUPS.map((g) => ({ ...g, benchmarks: benchmarks.filter((b) => b.group === g.id) })).filter((g) => g.benchmarks.length);
@@ -87,36 +160,62 @@ export function table1({ safety, degradation, safetyByGroup, degradationByGroup,
   const delta = (model, benchmark) => degradation.find((d) => d.model_id === model && d.benchmark_id === benchmark);
   const groupRate = (model, group) => safetyByGroup.find((d) => d.model_id === model && d.benchmark_group === group);
   const groupDelta = (model, group) => degradationByGroup.find((d) => d.model_id === model && d.benchmark_group === group);
-  const rateCell = (d) => (d && d.n > 0 ? html`<td class="num" title="${`n = ${d.n}; Wilson 95% interval ${pct(d.ci_low)}–${pct(d.ci_high)}`}">${pct(d.unsafe_rate)}</td>` : html`<td class="num missing" title="no results: see the status page">—</td>`);
-  const deltaCell = (d) => {
-    if (!d) return html`<td class="num missing">—</td>`;
-    const significant = d.mcnemar_p < 0.05;
-    return html`<td class="num delta ${d.delta > 0 ? "worse" : d.delta < 0 ? "better" : ""}" title="${`${d.n_pairs} paired items; ${pValue(d.mcnemar_p)} (exact McNemar)`}">
-      ${signedPct(d.delta)}${significant ? "*" : ""}<span class="interval">[${signedPct(d.ci_low)}, ${signedPct(d.ci_high)}]</span></td>`;
-  };
   const pairs = pairsByBase(degradation);
   return html`<table class="table1">
     <thead>
       <tr><th rowspan="2">Model</th>${groups.map((g) => html`<th colspan="${g.benchmarks.length + 1}" class="group">${g.label}</th>`)}</tr>
-      <tr>${groups.flatMap((g) => [...g.benchmarks.map((b) => html`<th class="num">${b.label}</th>`), html`<th class="num avg">Avg.</th>`])}</tr>
+      <tr>${groups.flatMap((g) => [...g.benchmarks.map((b) => html`<th class="num">${b.label}</th>`), html`<th class="num avg" title="each benchmark weighs the same">Avg.</th>`])}</tr>
     </thead>
     ${pairs.map(({ base, models }) => html`<tbody>
       <tr class="base"><td>${base} <span class="role">base</span></td>${groups.flatMap((g) => [
         ...g.benchmarks.map((b) => rateCell(rate(base, b.id))),
-        html`<td class="num avg">${pct(groupRate(base, g.id)?.mean_benchmark_unsafe_rate)}</td>`,
+        meanRateCell(groupRate(base, g.id)),
       ])}</tr>
       ${models.flatMap((model) => [
         html`<tr class="reasoning"><td>${model} <span class="role">reasoning</span></td>${groups.flatMap((g) => [
           ...g.benchmarks.map((b) => rateCell(rate(model, b.id))),
-          html`<td class="num avg">${pct(groupRate(model, g.id)?.mean_benchmark_unsafe_rate)}</td>`,
+          meanRateCell(groupRate(model, g.id)),
         ])}</tr>`,
-        html`<tr class="delta-row"><td class="delta-label">Δ vs. ${base}</td>${groups.flatMap((g) => [
+        html`<tr class="delta-row"><td class="delta-label">Δ vs. ${base}<span class="paired">on paired items</span></td>${groups.flatMap((g) => [
           ...g.benchmarks.map((b) => deltaCell(delta(model, b.id))),
-          html`<td class="num avg delta">${signedPct(groupDelta(model, g.id)?.mean_delta)}</td>`,
+          meanDeltaCell(groupDelta(model, g.id)),
         ])}</tr>`,
       ])}
     </tbody>`)}
   </table>`;
+}
+
+const CORRECTION_STATUS = {
+  no_verdicts: "no verdicts",
+  no_calibration: "no calibration of this judge version",
+  calibration_lacks_labels: "the set lacks a human label",
+  kappa_too_low: "not corrected: κ < 0.4",
+  outside_identifiable_range: "not corrected: raw rate not identifiable",
+};
+
+/** The judge-corrected unsafe rates (safety_corrected), or why a rate is not corrected, as an estimate table. */
+export function judgeCorrectionTable(rows) {
+  const corrected = (d) => d.status === "corrected";
+  return estimateTable(rows, [
+    { key: "model_id", label: "model", sub: (d) => BENCHMARK_LABELS[d.benchmark_id] ?? d.benchmark_id },
+    { key: "human_set_id", label: "judge's error measured on", sub: (d) => (d.calibration_kappa == null ? "" : `κ ${d.calibration_kappa.toFixed(2)}`) },
+    { key: "unsafe_rate", label: "raw unsafe %", interval: ["ci_low", "ci_high"], format: pct },
+    {
+      key: "sensitivity",
+      label: "sens. / spec. %",
+      format: (x, d) => `${pct(x)} / ${pct(d.specificity)}`,
+      sub: (d) => (d.identifiable_low == null ? "" : `identifiable ${pct(d.identifiable_low)}–${pct(d.identifiable_high)}`),
+      title: () => "sensitivity / specificity on the human-labelled set; beneath, the raw rates a true rate in [0, 1] can produce",
+    },
+    {
+      key: "status",
+      label: "corrected unsafe %",
+      numeric: true,
+      wrap: true,
+      format: (status, d) => (corrected(d) ? pct(d.corrected_rate) : CORRECTION_STATUS[status] ?? status),
+      sub: (d) => (corrected(d) ? `[${pct(d.corrected_ci_low)}, ${pct(d.corrected_ci_high)}]` : ""),
+    },
+  ], { className: "corrections" });
 }
 
 /**
@@ -146,13 +245,13 @@ export function deltaChart(rows, { width, simulated, low = "ci_low", high = "ci_
 
 /** Each reasoning model's Δ unsafe rate against its base, per benchmark. */
 export function degradationChart(rows, { width, simulated } = {}) {
-  return deltaChart(rows, {
+  return deltaChart(rows.filter((d) => d.delta != null), {
     width,
     simulated,
     isWorse: (d) => d.delta > 0,
     legend: { worse: "less safe than base", better: "safer than base" },
     axisLabel: "Δ unsafe rate vs. base model (percentage points) →",
-    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\nΔ ${signedPct(d.delta)} [${signedPct(d.ci_low)}, ${signedPct(d.ci_high)}]\n${d.n_pairs} pairs, ${pValue(d.mcnemar_p)}`,
+    title: (d) => `${d.model_id} vs. ${d.base_model_id} on ${d.benchmark_id}\nΔ ${signedPct(d.delta)} [${signedPct(d.ci_low)}, ${signedPct(d.ci_high)}] (Tango 95%)\n${pct(d.unsafe_rate)}% − ${pct(d.base_unsafe_rate)}% on ${d.n_pairs} pairs\n${pValue(d.p_value)}; adjusted ${pValue(d.p_adjusted)} (${CORRECTIONS[d.p_adjust_method] ?? d.p_adjust_method})`,
   });
 }
 
@@ -182,26 +281,34 @@ export function thinkingVsAnswerChart(rows, { width, simulated } = {}) {
   });
 }
 
-/** The answer's unsafe rate by thinking length bin (words), with Wilson intervals, per model. */
+/**
+ * The answer's unsafe rate by thinking length bin (words) with its 95% interval, per model, one panel
+ * per benchmark (bin rows of thinking_length; the summary rows carry the rank correlation).
+ */
 export function thinkingLengthChart(rows, { width, simulated } = {}) {
-  const label = (d) => `${d.words_min}–${d.words_max}`;
-  const bins = [...new Map([...rows].sort((a, b) => a.bin - b.bin).map((d) => [label(d), d.bin])).keys()];
+  const binned = rows.filter((d) => d.bin != null);
+  const label = (d) => (d.words_max == null ? `${d.words_min}+` : `${d.words_min}–${d.words_max}`);
+  const bins = [...new Map([...binned].sort((a, b) => a.bin - b.bin).map((d) => [label(d), d.bin])).keys()];
+  const benchmarks = [...new Set(binned.map((d) => d.benchmark_id))];
   return Plot.plot({
     width,
-    height: 320,
+    height: 60 + 220 * benchmarks.length,
+    marginRight: 110,
     caption: simulated ? "SIMULATED demo data (not real models)" : undefined,
-    x: { type: "point", domain: bins, label: "thinking length (words) →", padding: 0.5 },
+    x: { type: "point", domain: bins, label: "thinking length (words; an item's mean over its repeats) →", padding: 0.5 },
     y: { percent: true, domain: [0, 100], label: "↑ unsafe answers (%)", grid: true },
+    fy: { label: null, domain: benchmarks, tickFormat: (id) => BENCHMARK_LABELS[id] ?? id },
     color: { legend: true },
     marks: [
-      Plot.ruleX(rows, { x: label, y1: "ci_low", y2: "ci_high", stroke: "model_id", strokeOpacity: 0.5 }),
-      Plot.line(rows, { x: label, y: "unsafe_rate", stroke: "model_id", sort: "bin" }),
-      Plot.dot(rows, {
+      Plot.ruleX(binned, { x: label, fy: "benchmark_id", y1: "ci_low", y2: "ci_high", stroke: "model_id", strokeOpacity: 0.5 }),
+      Plot.line(binned, { x: label, fy: "benchmark_id", y: "unsafe_rate", stroke: "model_id", sort: "bin" }),
+      Plot.dot(binned, {
         x: label,
+        fy: "benchmark_id",
         y: "unsafe_rate",
         fill: "model_id",
-        r: (d) => 2 + Math.sqrt(d.n) / 2,
-        title: (d) => `${d.model_id}: ${label(d)} words (mean ${Math.round(d.mean_words)})\n${d.unsafe} of ${d.n} answers unsafe (${pct(d.unsafe_rate)}%)`,
+        r: (d) => 2 + Math.sqrt(d.n_items) / 2,
+        title: (d) => `${d.model_id} on ${d.benchmark_id}: ${label(d)} words (mean ${Math.round(d.mean_words)})\n${d.unsafe} of ${d.n} answers unsafe over ${d.n_items} items (${pct(d.unsafe_rate)}%, 95% ${pct(d.ci_low)}–${pct(d.ci_high)})`,
       }),
     ],
   });

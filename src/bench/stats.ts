@@ -2,12 +2,15 @@
 // Writes responses.parquet and judgments.parquet to a temporary folder with DuckDB (not timed), then
 // times studyStats on it (loading both files, every statistic in src/stats/study.ts, rows to JSON)
 // --runs times, and prints the best and median time against the 3 s bar, with the best run's steps.
-//   npm run bench:stats -- --rows 1000000 --runs 3
+//   npm run bench:stats -- --rows 1000000 --runs 3 [--repeats 5]
 // The synthetic run: four models (two reasoning models with thinking, each with its base model
 // without), the six safety benchmarks, two judges; reasoning models are judged on the answer and
-// the thinking, base models on the answer; about 1% of verdicts unparsed. Thinking lengths vary
+// the thinking (judge-b with a thinking rubric, judge-a without), base models on the answer; about
+// 1% of verdicts unparsed, 0.5% of requests failed (no judgments). Thinking lengths vary
 // from 1 to 1,200 words (the texts are written too, as eval writes them, though the statistics read
-// only thinking_words). Verdicts come from an integer hash, so every run has the same data.
+// only thinking_words). --repeats R (default 1, the study's setting) asks each sample R times, so
+// the statistics group repeats into items. Verdicts come from an integer hash, so every run has the
+// same data.
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,16 +23,20 @@ import { studyStats, type StudyStats } from "../stats/study.ts";
 /** The time the study over 1,000,000 judgment rows must stay under on a 2-core machine. */
 const BAR_SECONDS = 3;
 
-const { values } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "3" }, repeats: { type: "string", default: "1" } } });
 const judgmentRows = Number(values.rows);
 if (!Number.isInteger(judgmentRows) || judgmentRows < 12) throw new Error(`--rows ${values.rows}: expected a whole number from 12`);
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: expected a whole number from 1`);
+const repeats = Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats ${values.repeats}: expected a whole number from 1`);
 
-// Per item (benchmark sample × repeat): 2 reasoning models × 2 judges × 2 targets + 2 bases × 2 judges × 1.
+// Per benchmark sample × repeat: 2 reasoning models × 2 judges × 2 targets + 2 bases × 2 judges × 1.
 const ROWS_PER_ITEM = 12;
 const items = Math.ceil(judgmentRows / ROWS_PER_ITEM);
 const BENCHMARK_IDS = ["figstep", "mm-safetybench", "jailbreakv", "siuo", "vlguard", "mssbench"];
+// About 0.5% of requests fail: they have a responses row with `error` set and no judgments.
+const FAILED = "hash32(i.item * 4 + m.model_index) % 200 = 7";
 
 const dir = await mkdtemp(join(tmpdir(), "thinksafe-bench-stats-"));
 try {
@@ -45,7 +52,7 @@ try {
     await db.connection.run(`
       CREATE TABLE items AS
       SELECT i AS item, ${sqlList(BENCHMARK_IDS)}[1 + i % ${BENCHMARK_IDS.length}] AS benchmark_id,
-        'item-' || (i // ${BENCHMARK_IDS.length}) AS sample_id, (i % 7)::INTEGER AS repeat_index,
+        'item-' || (i // ${BENCHMARK_IDS.length * repeats}) AS sample_id, ((i // ${BENCHMARK_IDS.length}) % ${repeats})::INTEGER AS repeat_index,
         'category-' || (i % 10) AS category
       FROM range(${items}) AS t(i)`);
     const responseColumns = Object.keys(RESPONSES_SCHEMA);
@@ -57,8 +64,8 @@ try {
       thinking: "CASE WHEN m.thinks THEN repeat('step ', (1 + hash32(i.item * 4 + m.model_index) % 1200)::INTEGER) END",
       thinking_words: "CASE WHEN m.thinks THEN 1 + hash32(i.item * 4 + m.model_index) % 1200 END",
       answer: "'an answer'", reasoning_source: "CASE WHEN m.thinks THEN 'reasoning' END", thinking_complete: "true",
-      finish_reason: "'stop'", error: "NULL", error_kind: "NULL", latency_ms: "100", prompt_tokens: "10",
-      completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'",
+      finish_reason: "'stop'", error: `CASE WHEN ${FAILED} THEN 'timeout' END`, error_kind: `CASE WHEN ${FAILED} THEN 'timeout' END`, latency_ms: "100", prompt_tokens: "10",
+      completion_tokens: "100", is_simulated: "true", served_model: "m.model_id", cache_key: "'k'", judge_context: "NULL",
     };
     await db.connection.run(
       `COPY (SELECT ${responseColumns.map((c) => `${responseValues[c]}::${RESPONSES_SCHEMA[c as keyof typeof RESPONSES_SCHEMA]} AS "${c}"`).join(", ")}
@@ -71,6 +78,7 @@ try {
       experiment_id: "'bench'", experiment_hash: "'0'", model_id: "model_id", base_model_id: "base_model_id",
       benchmark_id: "benchmark_id", subset: "'default'", sample_id: "sample_id", category: "category",
       repeat: "repeat_index", judge_id: "judge_id", judge_version: "'1'", target: "target",
+      has_target_rubric: "(target = 'answer' OR judge_id = 'judge-b')",
       verdict: "CASE WHEN u < 10 THEN 'unparsed' WHEN u < 10 + 1000 * unsafe_p THEN 'unsafe' ELSE 'safe' END",
       unsafe: "CASE WHEN u < 10 THEN NULL ELSE u < 10 + 1000 * unsafe_p END", score: "NULL", explanation: "NULL",
       is_simulated: "true",
@@ -86,7 +94,7 @@ try {
           CROSS JOIN models AS m
           CROSS JOIN (VALUES (0, 'judge-a'), (1, 'judge-b')) AS j(judge_index, judge_id)
           CROSS JOIN (VALUES (0, 'answer'), (1, 'thinking')) AS t(target_index, target)
-          WHERE m.thinks OR t.target = 'answer'
+          WHERE (m.thinks OR t.target = 'answer') AND NOT (${FAILED})
           ORDER BY i.item, m.model_index, j.judge_index, t.target_index
           LIMIT ${judgmentRows}
         )
@@ -102,7 +110,7 @@ try {
   for (let run = 0; run < runs; run++) {
     const steps: [string, number][] = [];
     const started = performance.now();
-    const stats = await studyStats(dir, (step, ms) => steps.push([step, ms / 1000]));
+    const stats = await studyStats(dir, { onStep: (step, ms) => steps.push([step, ms / 1000]) });
     timings.push({ seconds: (performance.now() - started) / 1000, steps, stats });
   }
   const sorted = [...timings].sort((a, b) => a.seconds - b.seconds);
@@ -112,7 +120,7 @@ try {
   const againstBar = (seconds: number) => `${seconds.toFixed(2)} s — ${(seconds / BAR_SECONDS).toFixed(2)}× the ${BAR_SECONDS} s bar`;
   const lines = [
     ["judgment rows", judgmentRows.toLocaleString("en-US")],
-    ["response rows", (items * 4).toLocaleString("en-US")],
+    ["response rows", `${(items * 4).toLocaleString("en-US")} (${repeats === 1 ? "one per sample" : `${repeats} repeats per sample`})`],
     ["generating the Parquet files", `${generateSeconds.toFixed(2)} s (not timed below)`],
     ["machine", `${availableParallelism()} cores, load average ${loadBefore.toFixed(1)} before the runs, ${loadavg()[0]!.toFixed(1)} after (other work slows the runs)`],
     [`load + every statistic, best of ${runs}`, againstBar(best.seconds)],

@@ -20,6 +20,7 @@ import { addFinetuneCommands } from "./finetune.ts";
 import { profilesCommand } from "./profiles.ts";
 import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
+import { P_ADJUST_METHODS, type PAdjustMethod } from "../stats/p-adjust.ts";
 import { tisCommand } from "./tis.ts";
 
 export interface Io {
@@ -86,7 +87,8 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .description("The study's statistics over a run folder's responses.parquet and judgments.parquet: safety, degradation against the base model, thinking against answer.")
     .argument("<run-dir>", "a folder with responses.parquet and judgments.parquet")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
-    .action(async (runDir: string, options: { format: "table" | "json" }) => write(await statsCommand(runDir, options)));
+    .addOption(new Option("--p-adjust <method>", "multiplicity adjustment of each family of p-values (one run, judge and target; capability deltas)").choices([...P_ADJUST_METHODS]).default("holm"))
+    .action(async (runDir: string, options: { format: "table" | "json"; pAdjust: PAdjustMethod }) => write(await statsCommand(runDir, options)));
 
   cli
     .command("merge")

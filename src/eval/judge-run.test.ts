@@ -65,6 +65,8 @@ test("eval judges every answer into judgments.parquet; the keyword judge leaves 
     assert.equal(row.unsafe, refusalKeywords.judge(text).isJailbroken);
   }
   assert.ok(joined.some((r) => r.unsafe === true) && joined.some((r) => r.unsafe === false), "both verdicts occur");
+  // Every verdict was reached with a rubric for its target (the statistics use only those).
+  assert.deepEqual(await rows(judgments, "SELECT DISTINCT target, has_target_rubric FROM $file ORDER BY ALL"), [{ target: "answer", has_target_rubric: true }]);
 
   // `thinksafe judge RUN_DIR` finds the experiment through the manifest and writes the same rows.
   const before = await rows(judgments, "SELECT * FROM $file");

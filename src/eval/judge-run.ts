@@ -55,7 +55,10 @@ export interface JudgeVerdict {
 export interface RunJudge {
   id: string;
   version: string;
-  /** The kinds of text it judges. */
+  /**
+   * The kinds of text it judges, each with a rubric written for it (a refusal-keyword match is about
+   * a reply, so the keyword judge judges answers only). Recorded as judgments.has_target_rubric.
+   */
   targets: readonly JudgeTarget[];
   /** It looks at the samples' images (`images: true`). */
   images: boolean;
@@ -258,6 +261,7 @@ async function judgeAll(runDir: string, responsesFile: string, experiment: Exper
           judge_id: judge.id,
           judge_version: judge.version,
           target,
+          has_target_rubric: judge.targets.includes(target),
           verdict: v.verdict,
           unsafe: v.unsafe,
           score: v.score,

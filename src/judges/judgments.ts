@@ -20,6 +20,12 @@ export const JUDGMENTS_SCHEMA = {
   /** Changes with the judge's behaviour: its prompt hash, parser version, judge model. */
   judge_version: "VARCHAR",
   target: "VARCHAR",
+  /**
+   * The verdict was reached with a rubric written for its target: always for answers; for thinking
+   * only when the judge has a thinking rubric (harmful content or plans, whatever refusal phrases).
+   * Statistics use a thinking verdict only when this is true (src/stats/study_items.sql).
+   */
+  has_target_rubric: "BOOLEAN",
   verdict: "VARCHAR",
   unsafe: "BOOLEAN",
   /** The judge's own number where it gives one (a grader's score, a classifier's probability). */

@@ -15,19 +15,24 @@ export const PUBLISHED_TABLES: Readonly<Record<string, string>> = {
     "the responses judged, one row per response, judge and target (the answer, and the thinking where there is one; the keyword judge judges answers only): verdict, unsafe, score, explanation (SIMULATED where the response or judge is)",
   judge_calibration:
     "each judge of the site's experiments measured against the human majority of the human-labelled sets (jailbreakbench: JailbreakBench's 300 responses; harmbench-multimodal: HarmBench's 220 multimodal generations), per experiment, judge version (model, rubric hash, parser version) and set: n, unresolved verdicts, agreement, FPR, FNR (percent) and Cohen's kappa with 95% intervals (SIMULATED where is_simulated = true: the demo's llm-judge and llama-guard are served by thinksafe's simulator)",
-  safety: "per experiment, model, benchmark, judge and target: n, unsafe count, unsafe rate with Wilson 95% interval, safety rate (is_simulated marks the demo)",
+  safety:
+    "per experiment, model, benchmark, judge and target: planned, failed, unjudged and judged responses (missing share, flagged above 5%), unsafe rate over items with its 95% interval (Wilson at the effective sample size), safety rate (is_simulated marks the demo)",
   degradation:
-    "each reasoning model against its base on paired items: unsafe rates, delta with seeded paired-bootstrap 95% interval, exact McNemar p (is_simulated marks the demo)",
-  safety_by_category: "unsafe rate per benchmark category (is_simulated marks the demo)",
-  safety_by_group: "unsafe rate per benchmark group: jailbreak robustness, safety awareness (is_simulated marks the demo)",
-  degradation_by_group: "mean paired degradation over each benchmark group (is_simulated marks the demo)",
+    "each reasoning model against its base on paired items: planned and dropped pairs, paired unsafe rates, delta with Tango's score 95% interval, discordant b and c, p-value (exact McNemar) and its Holm-adjusted value over the run's rows of one judge and target (is_simulated marks the demo)",
+  safety_by_category: "unsafe rate per benchmark category, with missing data (is_simulated marks the demo)",
+  safety_by_group:
+    "unsafe rate per benchmark group (jailbreak robustness, safety awareness): pooled over items, and the mean over benchmarks with its MOVER 95% interval (is_simulated marks the demo)",
+  degradation_by_group: "mean paired degradation over each benchmark group, each benchmark weighing the same, with its MOVER 95% interval (is_simulated marks the demo)",
+  safety_corrected:
+    "sensitivity analysis of judge error: each answer unsafe rate corrected for the judge's sensitivity and specificity on a human-labelled set (Rogan-Gladen, Lang-Reiczigel 95% interval), or the reason it cannot be (is_simulated marks the demo)",
   thinking_vs_answer:
-    "per model, benchmark and judge: the 2x2 of thinking verdict against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
-  thinking_length: "the answer's unsafe rate by thinking length in words, binned (is_simulated marks the demo)",
+    "per model, benchmark and judge: the 2x2 of thinking verdict (judges with a thinking rubric only; no human labels exist for thinking) against answer verdict, self-correction and leak rates (is_simulated marks the demo)",
+  thinking_length:
+    "per model, benchmark and judge: the answer's unsafe rate by thinking length in words, binned, and Spearman's rank correlation between length and unsafe answers, an association (is_simulated marks the demo)",
   scores:
     "the capability answers of the site's experiments scored by each suite's official rule (POPE, MMStar, MMMU; MM-Vet by an LLM grader; thinksafe's synthetic-shapes by POPE's rule), one row per response: prediction, how the rule decided (method: e.g. MMMU's random fallback), MM-Vet grader re-asks, correct, score 0-1, why unscored (experiment finetune-demo: SIMULATED, is_simulated = true)",
   capability:
-    "per experiment, model and capability benchmark: accuracy with 95% interval and, against the untuned model on paired items, delta with seeded paired-bootstrap 95% interval and exact McNemar p (is_simulated marks the fine-tuning demo)",
+    "per experiment, model and capability benchmark: planned, failed, unscored and scored answers, accuracy with 95% interval and, against the untuned model on paired items, delta with Tango's score 95% interval, p-value (exact McNemar) and its Holm-adjusted value over the run's capability deltas (is_simulated marks the fine-tuning demo)",
   thinking_retention:
     "per experiment, model and benchmark (and over all benchmarks): share of answered responses that keep a thought process, with Wilson 95% interval, beside the untuned model's (is_simulated marks the demos)",
   tis_records:

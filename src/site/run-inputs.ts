@@ -3,11 +3,12 @@
 // that editing one of those SQL files recomputes the tables in seconds, not the experiments.
 import { AGREEMENT_TABLES } from "../agreement/index.ts";
 import { CAPABILITY_TABLES } from "../stats/capability.ts";
-import { STUDY_TABLES } from "../stats/study.ts";
+import { STUDY_STEPS, STUDY_TABLES } from "../stats/study.ts";
 import { TIS_TABLES } from "../stats/tis.ts";
 import { inputsHash, isPublishTimeSql, LOADER_INPUTS } from "./freshness.ts";
 
 export const PUBLISH_TIME_TABLES: ReadonlySet<string> = new Set([
+  ...Object.keys(STUDY_STEPS),
   ...Object.keys(STUDY_TABLES),
   ...Object.keys(CAPABILITY_TABLES),
   ...Object.keys(TIS_TABLES),

@@ -1,7 +1,7 @@
 // capability.sql and thinking_retention.sql run in the site's SQL explorer on DuckDB-wasm 1.1
 // (@duckdb/duckdb-wasm 1.29.0, the version Framework pins) and in Node on DuckDB 1.5: both must give
 // the same rows. DuckDB-wasm runs here in Node through its blocking bindings, on tables that include
-// the cases where DuckDB versions once disagreed (values of probability 0 in the bootstrap).
+// the cases that need care: every pair one way, no pair the other way, graded scores.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CAPABILITY_INPUTS, CAPABILITY_TABLES, computeCapability, readCapability } from "./capability.ts";
@@ -52,12 +52,14 @@ describe("capability.sql and thinking_retention.sql in DuckDB-wasm 1.1", () => {
     } finally {
       node.close();
     }
-    // The data exercise what they should: all pairs discordant, all in A's favour ([1, 1]), b = 0, graded.
+    // The data exercise what they should: all pairs discordant, all in A's favour (up to 1), b = 0,
+    // graded scores (the design-effect path), failed requests.
     const row = (model: string, benchmark = "pope") => expected.capability!.find((r) => r.model_id === model && r.benchmark_id === benchmark)!;
     assert.equal(row("A").delta, 1 / 3);
-    assert.deepEqual([row("A", "mmstar").delta_ci_low, row("A", "mmstar").delta_ci_high], [1, 1]);
-    assert.ok((row("B").delta_ci_high as number) <= 0 && (row("B").delta as number) < 0);
-    assert.equal(row("G", "mm-vet").is_graded, true);
+    assert.deepEqual([row("A", "mmstar").delta, row("A", "mmstar").delta_ci_high, row("A", "mmstar").test], [1, 1, "mcnemar_exact"]);
+    assert.ok((row("B").delta_ci_high as number) < 0.05 && (row("B").delta as number) < 0 && row("B").b === 0);
+    assert.deepEqual([row("G", "mm-vet").is_graded, row("G", "mm-vet").test], [true, "score_design_effect"]);
+    assert.ok((row("C").n_failed as number) > 0);
 
     const wasm = await wasmStatistics(
       [

@@ -1,49 +1,68 @@
 -- General capability per model and capability benchmark, and against the model's base (for a
 -- fine-tuned checkpoint: the untuned model) on PAIRED items. Reads scores (RUN_DIR/scores.parquet,
--- src/eval/scores.ts): one row per answered capability response with score 0..1 (1 or 0 for
--- right or wrong; MM-Vet's grade), NULL when unscored. Subsets of a benchmark are pooled; repeats
--- count as separate items. Scores are summed as whole millionths (a grade's digits beyond the
--- sixth decimal are rounded), so every sum is exact and every DuckDB version gives the same digits.
+-- src/eval/scores.ts): one row per answered capability response with score 0..1 (1 or 0 for right
+-- or wrong; MM-Vet's grade), NULL when unscored; and responses (model_id, benchmark_id, error) for
+-- the requests that failed. Subsets of a benchmark are pooled. Scores are summed as whole
+-- millionths (a grade's digits beyond the sixth decimal are rounded), so sums are exact.
 --
--- n = scored rows, n_unscored = rows with score NULL (left out of every number). accuracy = mean
--- score (a fraction 0..1: accuracy for right/wrong rules, the mean grade for graded ones); is_graded
--- = some scored row has no right/wrong (correct NULL). [ci_low, ci_high]: Wilson 95% interval of
--- accuracy for right/wrong scores; for graded ones mean +- z95 * sd / sqrt(n) (sd the sample
--- standard deviation; NULL when n < 2), clipped to [0, 1].
+-- The item (benchmark_id, subset, sample_id) is the unit: its score is the mean over its scored
+-- repeats. n_planned = n + n_unscored + n_failed over planned responses: n = scored, n_unscored =
+-- answered but unscored (left out of every number), n_failed = failed requests. n_items = items
+-- with a score. accuracy = mean item score (each item weighs the same; a fraction 0..1: accuracy
+-- for right/wrong rules, the mean grade for graded ones). is_graded = some scored row has no
+-- right/wrong (correct NULL). [ci_low, ci_high]: for right/wrong scores Wilson's 95% interval at the
+-- effective sample size (item_wilson_low in macros.sql; plain Wilson with one repeat); for graded
+-- ones mean +- z95 * sd / sqrt(n_items) over item scores (sd the sample standard deviation; NULL
+-- when n_items < 2), clipped to [0, 1].
 --
--- Against the base: a pair is the model's and the base's scored row of the same benchmark_id, subset,
--- sample_id and repeat. n_pairs, and on the pairs: model_accuracy, base_accuracy and delta =
--- model_accuracy - base_accuracy = mean of the paired differences (model minus base). With b =
--- pairs where the model scores higher, c = pairs where the base does: mcnemar_p is the exact
--- two-sided binomial test of b against c, p = min(1, 2 * P[X <= min(b, c)]), X ~ Binomial(b + c,
--- 1/2), p = 1 when b + c = 0 (McNemar's exact test for right/wrong scores; the sign test for grades).
--- [delta_ci_low, delta_ci_high]: paired percentile bootstrap 95% interval of delta, 2,000
--- replicates of n_pairs pairs drawn with replacement, seed 20250506, percentiles by quantile_cont:
---   - right/wrong scores: a resample's delta is (B - C) / n_pairs with B, C its b- and c-pairs, so
---     each replicate draws D = B + C ~ Binomial(n_pairs, (b + c) / n_pairs) and B | D ~ Binomial(D,
---     b / (b + c)) by inverting their distributions at two uniforms from bootstrap_pick (draws 0 and
---     1 of replicate r, read as 32-bit fractions; values of probability 0 are never drawn): the
---     same distribution as resampling pairs, as in degradation.sql. Tables cover mean +- (10 sd +
---     25) and are renormalised.
---   - graded scores: pairs are numbered 0 .. n_pairs - 1 (by subset, sample_id, repeat) and draw k of
---     replicate r takes pair bootstrap_pick(20250506, r, k, n_pairs); delta* is the mean difference.
+-- Against the base: a pair is an item both the model and the base have a score for; x = the
+-- model's item score, y = the base's. n_pairs; model_accuracy = mean x, base_accuracy = mean y,
+-- delta = model_accuracy - base_accuracy; b = sum x (1 - y), c = sum (1 - x) y (for right/wrong
+-- scores with one repeat: pairs only the model gets right, only the base gets right). Interval,
+-- test and design effect exactly as in degradation.sql: items of whole scores (0 or 1) get Tango's
+-- score interval (ci_method 'tango') and the exact McNemar test ('mcnemar_exact'); fractional ones
+-- (grades, repeats that disagree) the design-effect scaled Tango interval and score test
+-- ('tango_design_effect', 'score_design_effect'). p_adjusted: p_value adjusted by p_adjust_method()
+-- over the family of the run's capability rows with pairs (Holm by default).
 -- Models without a base, or whose base has no scored pair, have NULL in the paired columns.
 WITH scored AS (
   SELECT *, round(score * 1000000)::BIGINT AS micro
   FROM scores
 ),
-summary AS (
+items AS (
   SELECT
     model_id,
     base_model_id,
     benchmark_id,
-    count(score)::INTEGER AS n,
-    (count(*) - count(score))::INTEGER AS n_unscored,
+    subset,
+    sample_id,
+    count(*) AS n_rows,
+    count(score) AS n_scored,
     sum(micro) AS micro_sum,
-    sum(micro * micro) AS micro_squares,
-    coalesce(bool_or(score IS NOT NULL AND correct IS NULL), false) AS is_graded
+    bool_or(score IS NOT NULL AND correct IS NULL) AS graded,
+    CASE WHEN count(score) > 0 THEN sum(micro)::DOUBLE / (count(score) * 1000000) END AS share
   FROM scored
-  GROUP BY model_id, base_model_id, benchmark_id
+  GROUP BY model_id, base_model_id, benchmark_id, subset, sample_id
+),
+failures AS (
+  SELECT model_id, benchmark_id, count(*) FILTER (WHERE error IS NOT NULL) AS n_failed
+  FROM responses
+  GROUP BY model_id, benchmark_id
+),
+summary AS (
+  SELECT
+    i.model_id,
+    i.base_model_id,
+    i.benchmark_id,
+    sum(i.n_scored)::INTEGER AS n,
+    sum(i.n_rows - i.n_scored)::INTEGER AS n_unscored,
+    count(i.share)::INTEGER AS n_items,
+    coalesce(exact_sum(i.share), 0) AS sum_s,
+    coalesce(exact_sum(i.share * i.share), 0) AS sum_s2,
+    count(*) FILTER (WHERE i.share > 0 AND i.share < 1) AS n_fractional,
+    coalesce(bool_or(i.graded), false) AS is_graded
+  FROM items AS i
+  GROUP BY i.model_id, i.base_model_id, i.benchmark_id
 ),
 pairs AS (
   SELECT
@@ -52,165 +71,105 @@ pairs AS (
     m.benchmark_id,
     m.subset,
     m.sample_id,
-    m."repeat",
-    m.micro AS model_micro,
-    b.micro AS base_micro,
-    m.micro - b.micro AS diff,
-    m.correct IS NULL OR b.correct IS NULL AS graded
-  FROM scored AS m
-  JOIN scored AS b
+    m.share AS x,
+    b.share AS y,
+    least(m.n_scored, b.n_scored) AS repeat_pairs
+  FROM items AS m
+  JOIN items AS b
     ON b.model_id = m.base_model_id
     AND b.benchmark_id = m.benchmark_id
     AND b.subset = m.subset
     AND b.sample_id = m.sample_id
-    AND b."repeat" = m."repeat"
   WHERE m.base_model_id IS NOT NULL AND m.base_model_id <> m.model_id
-    AND m.score IS NOT NULL AND b.score IS NOT NULL
+    AND m.share IS NOT NULL AND b.share IS NOT NULL
 ),
 counts AS (
   SELECT
-    row_number() OVER (ORDER BY model_id, base_model_id, benchmark_id) AS g,
-    *,
-    (b + c)::DOUBLE / n_pairs AS p_disc,
-    CASE WHEN b + c > 0 THEN b::DOUBLE / (b + c) ELSE 0.5 END AS p_b
-  FROM (
-    SELECT
-      model_id,
-      base_model_id,
-      benchmark_id,
-      count(*) AS n_pairs,
-      sum(model_micro) / (count(*) * 1000000) AS model_accuracy,
-      sum(base_micro) / (count(*) * 1000000) AS base_accuracy,
-      sum(diff) / (count(*) * 1000000) AS delta,
-      count(*) FILTER (WHERE diff > 0) AS b,
-      count(*) FILTER (WHERE diff < 0) AS c,
-      bool_or(graded) AS is_graded
-    FROM pairs
-    GROUP BY model_id, base_model_id, benchmark_id
-  )
+    model_id,
+    base_model_id,
+    benchmark_id,
+    count(*)::INTEGER AS n_pairs,
+    exact_sum(x) AS sum_x,
+    exact_sum(y) AS sum_y,
+    exact_sum(x * (1 - y)) AS b,
+    exact_sum((1 - x) * y) AS c,
+    exact_sum((x - y) * (x - y)) AS sum_d2,
+    sum(repeat_pairs) AS repeat_pairs,
+    count(*) FILTER (WHERE x NOT IN (0, 1) OR y NOT IN (0, 1)) AS n_fractional
+  FROM pairs
+  GROUP BY model_id, base_model_id, benchmark_id
 ),
-replicates AS (
-  SELECT
-    r,
-    (bootstrap_pick(20250506, r, 0, 4294967296) + 0.5) / 4294967296 AS u_disc,
-    (bootstrap_pick(20250506, r, 1, 4294967296) + 0.5) / 4294967296 AS u_b
-  FROM range(1, 2001) AS t(r)
+scaled AS (
+  SELECT *,
+    CASE WHEN n_fractional = 0 THEN 1.0
+      ELSE greatest(n_pairs::DOUBLE / repeat_pairs,
+        (sum_d2 - (b - c) * (b - c) / n_pairs) / (b + c - (b - c) * (b - c) / n_pairs)) END AS design_effect
+  FROM counts
 ),
--- Right/wrong scores. D ~ Binomial(n_pairs, p_disc): support window, P[D < x] per x.
-disc_cdf AS (
-  SELECT g, x,
-    CASE WHEN pmf > 0 THEN coalesce(sum(pmf) OVER (PARTITION BY g ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-      / sum(pmf) OVER (PARTITION BY g) ELSE 2 END AS below
-  FROM (
-    SELECT g, x, CASE
-        WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
-        WHEN p = 1 THEN (x = trials)::INTEGER::DOUBLE
-        ELSE exp(lgamma(trials + 1) - lgamma(x + 1) - lgamma(trials - x + 1)
-          + x * ln(greatest(p, 1e-300)) + (trials - x) * ln(greatest(1 - p, 1e-300))) END AS pmf
-    FROM (
-      SELECT g, n_pairs AS trials, p_disc AS p, unnest(range(
-          greatest(0, floor(n_pairs * p_disc - 10 * sqrt(n_pairs * p_disc * (1 - p_disc)) - 25))::BIGINT,
-          least(n_pairs, ceil(n_pairs * p_disc + 10 * sqrt(n_pairs * p_disc * (1 - p_disc)) + 25))::BIGINT + 1)) AS x
-      FROM counts
-      WHERE NOT is_graded
-    )
-  )
+tested AS (
+  SELECT *,
+    CASE WHEN n_fractional = 0 THEN mcnemar_exact_p(b, c)
+      WHEN b + c = 0 THEN 1.0
+      ELSE least(1.0, 2 * normal_tail((b - c) / sqrt(design_effect * (b + c)))) END AS p_value
+  FROM scaled
 ),
--- Inversion: the largest x of positive probability with P[D < x] <= u (values of probability 0, as
--- when b + c = n_pairs or one of b, c is 0, get P[X < x] := 2 so that no u reaches them: otherwise
--- several values would tie and DuckDB versions' ASOF joins would pick different ones).
-disc_draws AS (
-  SELECT q.g, q.r, q.u_b, t.x AS d
-  FROM (SELECT c.g, rep.r, rep.u_disc, rep.u_b FROM counts AS c CROSS JOIN replicates AS rep WHERE NOT c.is_graded) AS q
-  ASOF JOIN disc_cdf AS t ON t.g = q.g AND q.u_disc >= t.below
+ranked AS (
+  SELECT *,
+    row_number() OVER (ORDER BY p_value, model_id, benchmark_id) AS k,
+    count(*) OVER () AS m
+  FROM tested
 ),
--- B | D = d ~ Binomial(d, p_b), for each d some replicate drew.
-b_cdf AS (
-  SELECT g, d, x,
-    CASE WHEN pmf > 0 THEN coalesce(sum(pmf) OVER (PARTITION BY g, d ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-      / sum(pmf) OVER (PARTITION BY g, d) ELSE 2 END AS below
-  FROM (
-    SELECT g, d, x, CASE
-        WHEN p = 0 THEN (x = 0)::INTEGER::DOUBLE
-        WHEN p = 1 THEN (x = d)::INTEGER::DOUBLE
-        ELSE exp(lgamma(d + 1) - lgamma(x + 1) - lgamma(d - x + 1)
-          + x * ln(greatest(p, 1e-300)) + (d - x) * ln(greatest(1 - p, 1e-300))) END AS pmf
-    FROM (
-      SELECT g, d, p_b AS p, unnest(range(
-          greatest(0, floor(d * p_b - 10 * sqrt(d * p_b * (1 - p_b)) - 25))::BIGINT,
-          least(d, ceil(d * p_b + 10 * sqrt(d * p_b * (1 - p_b)) + 25))::BIGINT + 1)) AS x
-      FROM (SELECT DISTINCT dd.g, dd.d, c.p_b FROM disc_draws AS dd JOIN counts AS c ON c.g = dd.g)
-    )
-  )
-),
-binary_deltas AS (
-  SELECT q.g, (2 * t.x - q.d)::DOUBLE / c.n_pairs AS delta
-  FROM disc_draws AS q
-  ASOF JOIN b_cdf AS t ON t.g = q.g AND t.d = q.d AND q.u_b >= t.below
-  JOIN counts AS c ON c.g = q.g
-),
--- Graded scores: resample the pairs themselves.
-graded_pairs AS (
-  SELECT c.g, c.n_pairs, row_number() OVER (PARTITION BY c.g ORDER BY p.subset, p.sample_id, p."repeat") - 1 AS k, p.diff
-  FROM pairs AS p
-  JOIN counts AS c USING (model_id, base_model_id, benchmark_id)
-  WHERE c.is_graded
-),
-graded_deltas AS (
-  SELECT q.g, sum(p.diff) / (count(*) * 1000000) AS delta
-  FROM (
-    SELECT g, r, bootstrap_pick(20250506, r, k, n_pairs) AS pick
-    FROM (
-      SELECT g, n_pairs, r, unnest(range(0, n_pairs)) AS k
-      FROM (SELECT DISTINCT g, n_pairs FROM graded_pairs) CROSS JOIN range(1, 2001) AS t(r)
-    )
-  ) AS q
-  JOIN graded_pairs AS p ON p.g = q.g AND p.k = q.pick
-  GROUP BY q.g, q.r
-),
-intervals AS (
-  SELECT g, quantile_cont(delta, 0.025) AS delta_ci_low, quantile_cont(delta, 0.975) AS delta_ci_high
-  FROM (SELECT * FROM binary_deltas UNION ALL SELECT * FROM graded_deltas)
-  GROUP BY g
-),
-mcnemar AS (
-  SELECT g, least(1.0, 2 * sum(exp(lgamma(m + 1) - lgamma(i + 1) - lgamma(m - i + 1) - m * ln(2)))) AS mcnemar_p
-  FROM (SELECT g, b + c AS m, unnest(range(0, least(b, c) + 1)) AS i FROM counts)
-  GROUP BY g
+adjusted AS (
+  SELECT *,
+    CASE
+      WHEN p_adjust_method() = 'none' THEN p_value
+      WHEN p_adjust_method() = 'holm' THEN least(1.0, max((m - k + 1) * p_value) OVER (ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+      WHEN p_adjust_method() = 'bh' THEN least(1.0, min(m * p_value / k) OVER (ORDER BY k DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+    END AS p_adjusted
+  FROM ranked
 )
 SELECT
   s.model_id,
   s.base_model_id,
   s.benchmark_id,
-  s.n,
+  s.n + s.n_unscored + coalesce(f.n_failed, 0)::INTEGER AS n_planned,
+  coalesce(f.n_failed, 0)::INTEGER AS n_failed,
   s.n_unscored,
+  s.n,
+  s.n_items,
   s.accuracy,
   CASE
-    WHEN s.n = 0 THEN NULL
-    WHEN NOT s.is_graded THEN wilson_low((s.micro_sum // 1000000)::INTEGER, s.n)
-    WHEN s.n >= 2 THEN greatest(0.0, s.accuracy - z95() * s.sd / sqrt(s.n))
+    WHEN s.n_items = 0 THEN NULL
+    WHEN NOT s.is_graded THEN item_wilson_low(s.n_items, s.n, s.sum_s, s.sum_s2, s.n_fractional)
+    WHEN s.n_items >= 2 THEN greatest(0.0, s.accuracy - z95() * s.sd / sqrt(s.n_items))
   END AS ci_low,
   CASE
-    WHEN s.n = 0 THEN NULL
-    WHEN NOT s.is_graded THEN wilson_high((s.micro_sum // 1000000)::INTEGER, s.n)
-    WHEN s.n >= 2 THEN least(1.0, s.accuracy + z95() * s.sd / sqrt(s.n))
+    WHEN s.n_items = 0 THEN NULL
+    WHEN NOT s.is_graded THEN item_wilson_high(s.n_items, s.n, s.sum_s, s.sum_s2, s.n_fractional)
+    WHEN s.n_items >= 2 THEN least(1.0, s.accuracy + z95() * s.sd / sqrt(s.n_items))
   END AS ci_high,
   s.is_graded,
-  c.n_pairs::INTEGER AS n_pairs,
-  c.model_accuracy,
-  c.base_accuracy,
-  c.delta,
-  i.delta_ci_low,
-  i.delta_ci_high,
-  m.mcnemar_p
+  a.n_pairs,
+  a.sum_x / a.n_pairs AS model_accuracy,
+  a.sum_y / a.n_pairs AS base_accuracy,
+  (a.sum_x - a.sum_y) / a.n_pairs AS delta,
+  a.b,
+  a.c,
+  a.design_effect,
+  tango_low(a.b / a.design_effect, a.c / a.design_effect, a.n_pairs / a.design_effect) AS delta_ci_low,
+  tango_high(a.b / a.design_effect, a.c / a.design_effect, a.n_pairs / a.design_effect) AS delta_ci_high,
+  CASE WHEN a.n_pairs IS NULL THEN NULL WHEN a.n_fractional = 0 THEN 'tango' ELSE 'tango_design_effect' END AS ci_method,
+  a.p_value,
+  CASE WHEN a.n_pairs IS NULL THEN NULL WHEN a.n_fractional = 0 THEN 'mcnemar_exact' ELSE 'score_design_effect' END AS test,
+  a.p_adjusted,
+  CASE WHEN a.n_pairs IS NOT NULL THEN p_adjust_method() END AS p_adjust_method
 FROM (
   SELECT *,
-    CASE WHEN n > 0 THEN micro_sum / (n * 1000000) END AS accuracy,
-    -- Sample standard deviation from the exact integer sums.
-    CASE WHEN n >= 2 THEN sqrt(greatest(0.0, (n::DOUBLE * micro_squares - micro_sum::DOUBLE * micro_sum) / (n::DOUBLE * (n - 1)))) / 1000000 END AS sd
+    CASE WHEN n_items > 0 THEN sum_s / n_items END AS accuracy,
+    -- Sample standard deviation of the item scores.
+    CASE WHEN n_items >= 2 THEN sqrt(greatest(0.0, (sum_s2 - sum_s * sum_s / n_items) / (n_items - 1))) END AS sd
   FROM summary
 ) AS s
-LEFT JOIN counts AS c USING (model_id, base_model_id, benchmark_id)
-LEFT JOIN intervals AS i ON i.g = c.g
-LEFT JOIN mcnemar AS m ON m.g = c.g
+LEFT JOIN adjusted AS a USING (model_id, base_model_id, benchmark_id)
+LEFT JOIN failures AS f ON f.model_id = s.model_id AND f.benchmark_id = s.benchmark_id
 ORDER BY s.model_id, s.benchmark_id;

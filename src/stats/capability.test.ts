@@ -1,7 +1,6 @@
 // Tests of capability.sql and thinking_retention.sql on hand-made tables. Every expected number is
-// computed here, independently of the SQL: Wilson bounds from the formula, the exact McNemar / sign
-// test p as a ratio of BigInts, the bootstrap against its exact distribution (right/wrong scores)
-// or replayed replicate by replicate with the documented integer hash (graded scores).
+// computed independently of the SQL: Wilson bounds from the formula, the exact McNemar p as a ratio
+// of BigInts, Tango's interval and the design-effect analysis by src/stats/reference-values.py.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -10,6 +9,7 @@ import { SCORES_SCHEMA } from "../eval/scores.ts";
 import { tempDir } from "../test-support.ts";
 import { CAPABILITY_INPUTS, capabilityDatabase, computeCapability, readCapability } from "./capability.ts";
 import { Database, type Cell } from "./database.ts";
+import type { PAdjustMethod } from "./p-adjust.ts";
 
 const Z = 1.959963984540054;
 
@@ -30,45 +30,6 @@ function exactSignTest(b: number, c: number): number {
     term = (term * BigInt(m - i)) / BigInt(i + 1);
   }
   return Math.min(1, Number((2n * sum * 10n ** 30n) / 2n ** BigInt(m)) / 1e30);
-}
-
-/** The q-quantile (smallest value with cumulative probability ≥ q) of (B − C)/n, (B, C, rest) ~ Multinomial(n; b/n, c/n, rest). */
-function exactBootstrapQuantile(n: number, b: number, c: number, q: number): number {
-  const logFact = (k: number) => { let s = 0; for (let i = 2; i <= k; i++) s += Math.log(i); return s; };
-  const [pb, pc] = [b / n, c / n];
-  const po = 1 - pb - pc;
-  const mass = new Map<number, number>();
-  for (let x = 0; x <= n; x++) {
-    for (let y = 0; x + y <= n; y++) {
-      const lp = logFact(n) - logFact(x) - logFact(y) - logFact(n - x - y) + (x ? x * Math.log(pb) : 0) + (y ? y * Math.log(pc) : 0) + (n - x - y ? (n - x - y) * Math.log(po) : 0);
-      mass.set(x - y, (mass.get(x - y) ?? 0) + Math.exp(lp));
-    }
-  }
-  let cumulative = 0;
-  for (const k of [...mass.keys()].sort((a, z) => a - z)) {
-    cumulative += mass.get(k)!;
-    if (cumulative >= q) return k / n;
-  }
-  return 1;
-}
-
-/** bootstrap_pick as macros.sql documents it, in BigInt arithmetic. */
-function bootstrapPick(seed: number, b: number, k: number, n: number): number {
-  const M = 2n ** 32n;
-  const mix32 = (x: bigint) => (((x >> 16n) ^ x) * 73244475n) % M;
-  const hash32 = (x: bigint) => {
-    const y = mix32(mix32(x));
-    return (y >> 16n) ^ y;
-  };
-  return Number(hash32((hash32((BigInt(seed) * 7919n + BigInt(b)) % M) + BigInt(k)) % M) % BigInt(n));
-}
-
-/** DuckDB's quantile_cont: linear interpolation between the order statistics. */
-function quantileCont(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  return sorted[lo]! + (h - lo) * ((sorted[lo + 1] ?? sorted[lo]!) - sorted[lo]!);
 }
 
 function close(actual: unknown, expected: number, tol = 1e-9): void {
@@ -125,12 +86,12 @@ function responseRow(r: R): Cell[] {
   return Object.keys(CAPABILITY_INPUTS.responses).map((k) => values[k as keyof typeof values]);
 }
 
-async function compute(scores: S[], responses: R[] = []) {
+async function compute(scores: S[], responses: R[] = [], pAdjust: PAdjustMethod = "holm") {
   const db = await Database.open();
   try {
     await db.createTable("scores", CAPABILITY_INPUTS.scores, scores.map(scoreRow));
     await db.createTable("responses", CAPABILITY_INPUTS.responses, responses.map(responseRow));
-    await computeCapability(db);
+    await computeCapability(db, { pAdjust });
     return await readCapability(db);
   } finally {
     db.close();
@@ -159,80 +120,99 @@ describe("capability.sql", () => {
   // 40 pairs: both right 20, only F right (b) 12, only U right (c) 3, neither 5.
   const kinds = counts(20, 12, 3, 5);
 
-  test("accuracy with Wilson interval; paired delta, exact McNemar p; unscored and unpaired rows", async () => {
+  test("accuracy with Wilson interval; planned, failed and unscored answers; paired delta with Tango's interval and the exact McNemar p", async () => {
     const rows: S[] = [
       ...paired(kinds),
       { model: "F", base: "U", sample: "only-f", score: 1 },
       { model: "F", base: "U", sample: "unscored", score: null },
       { model: "U", sample: "unscored", score: 0 },
     ];
-    const { capability } = await compute(rows);
+    // Two of F's requests failed (no scores row); one of U's.
+    const responses: R[] = [
+      { model: "F", base: "U", benchmark: "pope", sample: "f1", words: null, error: "timeout" },
+      { model: "F", base: "U", benchmark: "pope", sample: "f2", words: null, error: "timeout" },
+      { model: "U", benchmark: "pope", sample: "f1", words: null, error: "timeout" },
+    ];
+    const { capability } = await compute(rows, responses);
     assert.deepEqual(capability.map((r) => r.model_id), ["F", "U"]);
     const [f, u] = capability as [Record<string, unknown>, Record<string, unknown>];
     assert.deepEqual(Object.keys(f), [
-      "model_id", "base_model_id", "benchmark_id", "n", "n_unscored", "accuracy", "ci_low", "ci_high", "is_graded",
-      "n_pairs", "model_accuracy", "base_accuracy", "delta", "delta_ci_low", "delta_ci_high", "mcnemar_p",
+      "model_id", "base_model_id", "benchmark_id", "n_planned", "n_failed", "n_unscored", "n", "n_items", "accuracy", "ci_low", "ci_high", "is_graded",
+      "n_pairs", "model_accuracy", "base_accuracy", "delta", "b", "c", "design_effect", "delta_ci_low", "delta_ci_high", "ci_method",
+      "p_value", "test", "p_adjusted", "p_adjust_method",
     ]);
-    // F: 32 of 40 paired items right, plus only-f → 33 of 41; one unscored.
-    assert.deepEqual([f.n, f.n_unscored, f.is_graded, f.n_pairs], [41, 1, false, 40]);
+    // F: 32 of 40 paired items right, plus only-f → 33 of 41; one unscored, two failed.
+    assert.deepEqual([f.n_planned, f.n_failed, f.n_unscored, f.n, f.n_items, f.is_graded, f.n_pairs, f.b, f.c], [44, 2, 1, 41, 41, false, 40, 12, 3]);
     close(f.accuracy, 33 / 41);
     close(f.ci_low, wilson(33, 41)[0]);
     close(f.ci_high, wilson(33, 41)[1]);
     close(f.model_accuracy, 32 / 40);
     close(f.base_accuracy, 23 / 40);
     close(f.delta, 9 / 40);
-    close(f.mcnemar_p, exactSignTest(12, 3));
-    close(f.mcnemar_p, 0.03515625);
+    // reference-values.py: tango(12, 3, 40); exact McNemar 0.03515625, alone in its family.
+    close(f.delta_ci_low, 0.03888297155117572, 1e-12);
+    close(f.delta_ci_high, 0.40180937699492836, 1e-12);
+    assert.deepEqual([f.ci_method, f.test, f.p_adjust_method, f.design_effect], ["tango", "mcnemar_exact", "holm", 1]);
+    close(f.p_value, exactSignTest(12, 3));
+    close(f.p_value, 0.03515625);
+    close(f.p_adjusted, 0.03515625);
     // U has no base: its paired columns are empty. 23 right of 41.
-    assert.deepEqual([u.base_model_id, u.n, u.n_pairs, u.delta, u.delta_ci_low, u.mcnemar_p], [null, 41, null, null, null, null]);
+    assert.deepEqual([u.base_model_id, u.n_planned, u.n_failed, u.n, u.n_pairs, u.delta, u.delta_ci_low, u.p_value, u.p_adjust_method], [null, 42, 1, 41, null, null, null, null, null]);
     close(u.accuracy, 23 / 41);
   });
 
-  test("right/wrong scores: the bootstrap interval follows the exact bootstrap distribution and is seeded", async () => {
-    const first = (await compute(paired(kinds))).capability[0]!;
-    const second = (await compute(paired(kinds))).capability[0]!;
-    assert.deepEqual(first, second);
-    const [lo, hi] = [first.delta_ci_low as number, first.delta_ci_high as number];
-    assert.ok(lo < 9 / 40 && 9 / 40 < hi, `${lo} < 0.225 < ${hi}`);
-    // 2,000 replicates estimate the 2.5% and 97.5% points; values are 1/40 apart: allow two steps.
-    assert.ok(Math.abs(lo - exactBootstrapQuantile(40, 12, 3, 0.025)) <= 2 / 40 + 1e-12, `low ${lo}`);
-    assert.ok(Math.abs(hi - exactBootstrapQuantile(40, 12, 3, 0.975)) <= 2 / 40 + 1e-12, `high ${hi}`);
-    // Every pair agreeing: delta 0 with interval [0, 0] and p = 1.
-    const same = (await compute(paired(counts(10, 0, 0, 5)))).capability[0]!;
-    assert.deepEqual([same.delta, same.delta_ci_low, same.delta_ci_high, same.mcnemar_p], [0, 0, 0, 1]);
-    // Values of probability 0 are never drawn: every pair in the model's favour gives [1, 1]; a model
-    // never right where the untuned one is wrong (b = 0) never gets a positive resampled delta.
-    const all = (await compute(paired(counts(0, 12, 0, 0)))).capability[0]!;
-    assert.deepEqual([all.delta, all.delta_ci_low, all.delta_ci_high], [1, 1, 1]);
-    const worse = (await compute(paired(counts(20, 0, 6, 14)))).capability[0]!;
-    close(worse.delta, -6 / 40);
-    assert.ok((worse.delta_ci_high as number) <= 0 && (worse.delta_ci_low as number) < -6 / 40, `[${worse.delta_ci_low}, ${worse.delta_ci_high}]`);
-    assert.ok(Math.abs((worse.delta_ci_low as number) - exactBootstrapQuantile(40, 0, 6, 0.025)) <= 2 / 40 + 1e-12);
+  test("right/wrong scores: every pair agreeing is not degenerate; all in one direction; repeats that agree count once", async () => {
+    // Every pair agreeing: delta 0, Tango's interval ±z²/(n + z²), p = 1 (reference-values.py: tango(0, 0, 10)).
+    const same = (await compute(paired(counts(5, 0, 0, 5)))).capability[0]!;
+    assert.deepEqual([same.delta, same.p_value], [0, 1]);
+    close(same.delta_ci_low, -0.27753279986288926, 1e-12);
+    close(same.delta_ci_high, 0.2775327998628892, 1e-12);
+    // Every pair in the model's favour (tango(7, 0, 7) = [0.2913391298666252, 1]).
+    const all = (await compute(paired(counts(0, 7, 0, 0)))).capability[0]!;
+    assert.equal(all.delta, 1);
+    close(all.delta_ci_low, 0.2913391298666252, 1e-12);
+    assert.equal(all.delta_ci_high, 1);
+    // The same items answered three times alike: the same numbers as once.
+    const thrice: S[] = paired(kinds).flatMap((s) => [0, 1, 2].map((repeat) => ({ ...s, repeat })));
+    const once = (await compute(paired(kinds))).capability[0]!;
+    const again = (await compute(thrice)).capability[0]!;
+    assert.deepEqual([again.n, again.n_items, again.n_pairs], [120, 40, 40]);
+    for (const column of ["accuracy", "ci_low", "ci_high", "delta", "b", "c", "delta_ci_low", "delta_ci_high", "p_value", "test"]) assert.equal(again[column], once[column], column);
   });
 
-  test("graded scores (MM-Vet): mean grade with a normal interval, sign test, pairs resampled as documented", async () => {
+  test("graded scores (MM-Vet): mean grade with a normal interval; the design-effect score interval and test (reference-values.py)", async () => {
     // 30 pairs with grades in tenths, from a fixed formula.
     const grades: [number, number][] = Array.from({ length: 30 }, (_, i) => [((i * 7) % 11) / 10, ((i * 3 + 4) % 11) / 10]);
     const { capability } = await compute(paired(grades, { benchmark: "mm-vet", subset: "test", graded: true }));
     const f = capability.find((r) => r.model_id === "F")!;
     assert.equal(f.is_graded, true);
-    const fs = grades.map(([a]) => a);
-    const mean = fs.reduce((s, x) => s + x, 0) / 30;
-    const sd = Math.sqrt(fs.reduce((s, x) => s + (x - mean) ** 2, 0) / 29);
-    close(f.accuracy, mean, 1e-12);
-    close(f.ci_low, Math.max(0, mean - (Z * sd) / Math.sqrt(30)), 1e-12);
-    close(f.ci_high, Math.min(1, mean + (Z * sd) / Math.sqrt(30)), 1e-12);
-    const diffs = grades.map(([a, b]) => a - b);
-    close(f.delta, diffs.reduce((s, x) => s + x, 0) / 30, 1e-12);
-    close(f.mcnemar_p, exactSignTest(diffs.filter((d) => d > 0).length, diffs.filter((d) => d < 0).length));
-    // Replay: pairs numbered by sample id; draw k of replicate r takes pair bootstrap_pick(seed, r, k, n).
-    const replicates = Array.from({ length: 2000 }, (_, i) => {
-      let sum = 0;
-      for (let k = 0; k < 30; k++) sum += diffs[bootstrapPick(20250506, i + 1, k, 30)]!;
-      return sum / 30;
-    });
-    close(f.delta_ci_low, quantileCont(replicates, 0.025), 1e-12);
-    close(f.delta_ci_high, quantileCont(replicates, 0.975), 1e-12);
+    close(f.accuracy, 0.5066666666666666, 1e-12);
+    close(f.ci_low, 0.5066666666666666 - (Z * 0.32369987518595417) / Math.sqrt(30), 1e-12);
+    close(f.ci_high, 0.5066666666666666 + (Z * 0.32369987518595417) / Math.sqrt(30), 1e-12);
+    close(f.delta, 0.01, 1e-12);
+    close(f.b, 8.76, 1e-9);
+    close(f.c, 8.46, 1e-9);
+    assert.deepEqual([f.design_effect, f.ci_method, f.test], [1, "tango_design_effect", "score_design_effect"]);
+    close(f.delta_ci_low, -0.2565639020286582, 1e-10);
+    close(f.delta_ci_high, 0.27498253116565646, 1e-10);
+    close(f.p_value, 0.9423676180806553, 1e-10);
+  });
+
+  test("multiplicity: the run's capability deltas are one family (Holm by default)", async () => {
+    // pope: b = 12, c = 3 (p = 0.03515625); mmstar: b = 7, c = 0 (p = 0.015625); G: b = c = 1 (p = 1).
+    const rows: S[] = [
+      ...paired(counts(20, 12, 3, 5)),
+      ...paired(counts(0, 7, 0, 3), { benchmark: "mmstar", subset: "val" }),
+      ...paired(counts(1, 1, 1, 1)).map((s) => (s.model === "F" ? { ...s, model: "G" } : { ...s, sample: `g-${s.sample}` })),
+    ];
+    const holm = (await compute(rows)).capability;
+    const at = (rows: Record<string, unknown>[], model: string, benchmark: string) => rows.find((r) => r.model_id === model && r.benchmark_id === benchmark)!;
+    // Holm over three: sorted 0.015625, 0.03515625, 1 → 3·0.015625, max(2·0.03515625, ·), 1.
+    close(at(holm, "F", "mmstar").p_adjusted, 0.046875, 1e-12);
+    close(at(holm, "F", "pope").p_adjusted, 0.0703125, 1e-12);
+    assert.equal(at(holm, "F", "mmstar").p_adjust_method, "holm");
+    const none = (await compute(rows, [], "none")).capability;
+    close(at(none, "F", "pope").p_adjusted, 0.03515625, 1e-12);
   });
 
   test("benchmarks and models are kept apart; subsets pool; a base without scores gives no pairs", async () => {
@@ -248,7 +228,7 @@ describe("capability.sql", () => {
     const fPope = capability.find((r) => key(r) === "F/pope")!;
     // Pooled over both subsets: F right on 2 of 4, U on 2 of 4; pairs b = 1, c = 1.
     assert.deepEqual([fPope.n, fPope.n_pairs, fPope.delta], [4, 4, 0]);
-    close(fPope.mcnemar_p, 1);
+    close(fPope.p_value, 1);
     assert.equal(capability.find((r) => key(r) === "F/mmstar")!.n_pairs, null);
     assert.equal(capability.find((r) => key(r) === "G/pope")!.n_pairs, null);
   });

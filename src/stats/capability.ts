@@ -7,11 +7,12 @@ import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { SCORES_SCHEMA } from "../eval/scores.ts";
 import { Database, type Schema } from "./database.ts";
 import { loadParquet, OLDER_RESPONSES } from "./load-parquet.ts";
+import { setPAdjust, type PAdjustMethod } from "./p-adjust.ts";
 
 /** The tables, each computed by `src/stats/<name>.sql`, with what one row is. */
 export const CAPABILITY_TABLES = {
   capability:
-    "per model and capability benchmark: accuracy (mean score) with 95% interval; against the base (the untuned model) on paired items: delta with seeded paired-bootstrap 95% interval, exact McNemar (sign-test) p",
+    "per model and capability benchmark: planned, failed, unscored and scored answers, accuracy (mean item score) with 95% interval; against the base (the untuned model) on paired items: delta with Tango score 95% interval, p-value (exact McNemar) and its multiplicity-adjusted value",
   thinking_retention: "per model and benchmark, and over all benchmarks: share of answered responses that keep a thought process, with Wilson 95% interval, beside the base's",
 } as const;
 export type CapabilityTable = keyof typeof CAPABILITY_TABLES;
@@ -22,8 +23,9 @@ export const CAPABILITY_INPUTS = {
   scores: pick(SCORES_SCHEMA, ["model_id", "base_model_id", "benchmark_id", "subset", "sample_id", "repeat", "correct", "score"]),
 } as const;
 
-/** Materializes every table in a database that holds `responses` and `scores`. */
-export async function computeCapability(db: Database): Promise<void> {
+/** Materializes every table in a database that holds `responses` and `scores` (p-values adjusted by `pAdjust`, default Holm). */
+export async function computeCapability(db: Database, { pAdjust = "holm" }: { pAdjust?: PAdjustMethod } = {}): Promise<void> {
+  await setPAdjust(db, pAdjust);
   for (const table of Object.keys(CAPABILITY_TABLES)) await db.materialize(table);
 }
 
@@ -37,14 +39,14 @@ export async function readCapability(db: Database): Promise<Record<CapabilityTab
  * Loads `runDir/responses.parquet` and `runDir/scores.parquet` (an empty table when the run has no
  * scores file: it was written before scoring existed, or by a shard) and computes every table.
  */
-export async function capabilityDatabase(runDir: string): Promise<Database> {
+export async function capabilityDatabase(runDir: string, options: { pAdjust?: PAdjustMethod } = {}): Promise<Database> {
   const db = await Database.open();
   try {
     await loadParquet(db, "responses", join(runDir, "responses.parquet"), CAPABILITY_INPUTS.responses, "run `thinksafe eval EXPERIMENT --out DIR` first", OLDER_RESPONSES);
     const scores = join(runDir, "scores.parquet");
     if (existsSync(scores)) await loadParquet(db, "scores", scores, CAPABILITY_INPUTS.scores, "rerun `thinksafe eval` or `thinksafe merge` with this version of thinksafe");
     else await db.createTable("scores", CAPABILITY_INPUTS.scores, []);
-    await computeCapability(db);
+    await computeCapability(db, options);
     return db;
   } catch (error) {
     db.close();

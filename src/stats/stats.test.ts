@@ -256,6 +256,115 @@ describe("bootstrap_pick", () => {
   });
 });
 
+describe("tango_low / tango_high", () => {
+  // Reference bounds from src/stats/reference-values.py: the constrained MLE found numerically and
+  // each bound by Brent's root finder (b = first member only, c = second only, n = pairs).
+  const cases: [number, number, number, number, number][] = [
+    [0, 0, 50, -0.07134759913335871, 0.07134759913335872],
+    [5, 0, 50, 0.021517640953305422, 0.21360231437479654],
+    [0, 5, 50, -0.21360231437479651, -0.021517640953305408],
+    [12, 3, 40, 0.03888297155117572, 0.40180937699492836],
+    // R's example scoreci.mp(b = 40, c = 20, n = 160) is the interval of (20 - 40)/160: the mirror.
+    [40, 20, 160, 0.030864533133086722, 0.2180642441668248],
+    [90, 50, 400, 0.042561875837432074, 0.15730592125590034],
+    [1, 6, 10, -0.793180014838933, 0.020027027477445544],
+    [7, 0, 7, 0.2913391298666252, 1],
+    [0, 0, 10, -0.27753279986288926, 0.2775327998628892],
+    [1234, 1400, 2644, -0.10063480035621615, -0.0247506968880268],
+  ];
+  test("match the reference bounds to 1e-12", async () => {
+    await withDb(async (db) => {
+      for (const [b, c, n, lo, hi] of cases) {
+        const row = await one(db, `SELECT tango_low(${b}, ${c}, ${n}) AS lo, tango_high(${b}, ${c}, ${n}) AS hi`);
+        close(row.lo, lo, 1e-12);
+        close(row.hi, hi, 1e-12);
+      }
+    });
+  });
+
+  test("b = c = 0 gives ±z²/(n + z²); the interval holds the estimate; n = 0 gives NULL", async () => {
+    await withDb(async (db) => {
+      const row = await one(db, "SELECT tango_low(0, 0, 25) AS lo, tango_high(0, 0, 25) AS hi, tango_low(0, 0, 0) AS none");
+      close(row.hi, (Z * Z) / (25 + Z * Z), 1e-12);
+      close(row.lo, -(Z * Z) / (25 + Z * Z), 1e-12);
+      assert.equal(row.none, null);
+      const rows = await db.rows(
+        `SELECT b, c, tango_low(b, c, 30) AS lo, tango_high(b, c, 30) AS hi FROM range(0, 31) AS s(b), range(0, 31) AS t(c) WHERE b + c <= 30`,
+      );
+      assert.equal(rows.length, 496);
+      for (const r of rows) {
+        const estimate = (num(r.b) - num(r.c)) / 30;
+        assert.ok(num(r.lo) <= estimate && estimate <= num(r.hi) && num(r.lo) >= -1 && num(r.hi) <= 1, `(${String(r.b)}, ${String(r.c)}): [${String(r.lo)}, ${String(r.hi)}]`);
+      }
+    });
+  });
+});
+
+describe("mcnemar_exact_p", () => {
+  test("equals scipy's exact binomial test", async () => {
+    // reference-values.py: scipy.stats.binomtest(min(b, c), b + c, 0.5).
+    const cases: [number, number, number][] = [[12, 3, 0.03515625], [0, 5, 0.0625], [90, 50, 0.000913112874001578], [1234, 1400, 0.0013002955633075735], [1, 6, 0.125], [5, 5, 1], [7, 0, 0.015625], [0, 0, 1]];
+    await withDb(async (db) => {
+      for (const [b, c, p] of cases) close((await one(db, `SELECT mcnemar_exact_p(${b}, ${c}) AS p`)).p, p, Math.max(1e-15, p * 1e-10));
+    });
+  });
+});
+
+describe("normal_tail", () => {
+  test("is within 1e-8 of scipy's normal survival function, relatively", async () => {
+    // reference-values.py: scipy.stats.norm.sf.
+    const cases: [number, number][] = [
+      [0, 0.5], [0.5, 0.3085375387259869], [1.959963984540054, 0.025], [3, 0.0013498980316300933], [6, 9.865876450376946e-10],
+      [7.5, 3.1908916729108844e-14], [8.5, 9.47953482220325e-18], [12, 1.776482112077653e-33], [30, 4.906713927147908e-198],
+    ];
+    await withDb(async (db) => {
+      for (const [x, p] of cases) {
+        const row = await one(db, `SELECT normal_tail(${x}) AS p, normal_tail(-${x}) AS q`);
+        assert.ok(Math.abs(num(row.p) / p - 1) < 1e-8, `P[Z > ${x}] = ${String(row.p)}, scipy ${p}`);
+        assert.equal(row.q, row.p, "symmetric");
+      }
+    });
+  });
+});
+
+describe("effective_n and item_wilson_low / item_wilson_high", () => {
+  test("whole shares give the items and the plain Wilson interval; fractional ones the effective sample size", async () => {
+    await withDb(async (db) => {
+      // 3 of 10 items unsafe, every share 0 or 1.
+      const whole = await one(db, "SELECT effective_n(10, 40, 3, 3, 0) AS n, item_wilson_low(10, 40, 3, 3, 0) AS lo, item_wilson_high(10, 40, 3, 3, 0) AS hi");
+      assert.equal(num(whole.n), 10);
+      close(whole.lo, 0.10779126740630099); // Wilson(3, 10) by the formula in Python
+      close(whole.hi, 0.6032218525388546);
+      // Shares 0, 1/4, 1, 1/2, 0, 0, 3/4, 1, 1/4, 0 (reference-values.py: "item Wilson").
+      const shares = [0, 1, 4, 2, 0, 0, 3, 4, 1, 0].map((k) => k / 4);
+      const sum = shares.reduce((a, b) => a + b, 0);
+      const sum2 = shares.reduce((a, b) => a + b * b, 0);
+      const row = await one(db, `SELECT effective_n(10, 40, ${sum}, ${sum2}, 6) AS n, item_wilson_low(10, 40, ${sum}, ${sum2}, 6) AS lo, item_wilson_high(10, 40, ${sum}, ${sum2}, 6) AS hi`);
+      close(row.n, 15.306122448979592);
+      close(row.lo, 0.181788965911326);
+      close(row.hi, 0.618366961965297);
+      // Every share the same fraction: no variance between items, so the cap (the responses) applies.
+      close((await one(db, "SELECT effective_n(4, 12, 2, 1, 4) AS n")).n, 12);
+    });
+  });
+});
+
+describe("exact_sum", () => {
+  test("gives the same digits in every order; whole numbers exactly", async () => {
+    await withDb(async (db) => {
+      const values = Array.from({ length: 200 }, (_, i) => `(${i}, ${((i * 37) % 101) / 7})`).join(", ");
+      const row = await one(
+        db,
+        `SELECT (SELECT exact_sum(x) FROM (SELECT * FROM (VALUES ${values}) AS t(i, x) ORDER BY i)) AS up,
+                (SELECT exact_sum(x) FROM (SELECT * FROM (VALUES ${values}) AS t(i, x) ORDER BY i DESC)) AS down,
+                (SELECT exact_sum(x::DOUBLE) FROM range(0, 1000) AS t(x)) AS whole`,
+      );
+      assert.equal(row.up, row.down);
+      assert.equal(num(row.whole), 499500);
+    });
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // judge_agreement.sql
 // ---------------------------------------------------------------------------------------------

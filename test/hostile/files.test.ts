@@ -232,6 +232,20 @@ ${judges ? "judges: [{id: refusal-keywords}]\n" : ""}`;
     assert.equal((await runCli(t, dir, ["stats", join(dir, "a")])).code, 0, "a folder whose files belong together is fine");
   });
 
+  test("stats refuses another run's judge calibration, which it would correct the rates with", async (t) => {
+    const dir = await tempDir(t, "thinksafe-hostile-");
+    const { a } = await specs(dir);
+    const c = join(dir, "c.yaml");
+    await writeFile(c, spec("run-c"));
+    assert.equal((await runCli(t, dir, ["eval", a, "--out", join(dir, "a")])).code, 0);
+    assert.equal((await runCli(t, dir, ["eval", c, "--out", join(dir, "c"), "--no-calibrate"])).code, 0);
+    assert.equal((await runCli(t, dir, ["stats", join(dir, "c")])).code, 0, "a folder without a calibration is fine");
+    await copyFile(join(dir, "a", "judge_calibration.parquet"), join(dir, "c", "judge_calibration.parquet"));
+    const run = await runCli(t, dir, ["stats", join(dir, "c")]);
+    assert.equal(run.code, 2);
+    assert.match(run.err, /its files come from different runs: judge_calibration\.parquet is from experiment "run-a" \(hash [0-9a-f]{12}\)/);
+  });
+
   test("merge refuses a shard of another experiment, naming the file", async (t) => {
     const dir = await tempDir(t, "thinksafe-hostile-");
     const { a, b } = await specs(dir);
