@@ -4,9 +4,10 @@
 // trust at 1280 or 768 px (test/figure-checks.ts), and any link that needs a rewrite. Screenshots of
 // every page at both widths go to test-output/screenshots/ for review.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -25,6 +26,7 @@ import {
 } from "./browser.ts";
 import { dataExtents, figureProblems, queryPublished, scaleProblems, screenshot, showAt, type FigureData } from "./figure-checks.ts";
 import { catalog } from "../src/site/catalog.ts";
+import { buildPages } from "../src/site/framework-build.ts";
 import { Database, sqlString } from "../src/stats/database.ts";
 import { BENCHMARKS } from "../src/benchmarks/index.ts";
 
@@ -650,3 +652,22 @@ test("no published table or file names a path of the machine that built it", asy
     db.close();
   }
 });
+
+test("a page rebuilt alone (npm run build after a page edit) is the page the whole build wrote, and needs no file dist/ lacks", { timeout: 300_000 }, async () => {
+  const before = await snapshot(DIST);
+  const pages = ["/degradation", "/samples"];
+  const written = await buildPages(PROJECT_DIR, pages, join(PROJECT_DIR, ".thinksafe", "page-build-test"));
+  assert.deepEqual(written, pages.map((page) => join(DIST, `${page.slice(1)}.html`)));
+  const after = await snapshot(DIST);
+  assert.deepEqual([...after.keys()], [...before.keys()], "the page build added or removed files");
+  for (const [path, digest] of after) assert.equal(digest, before.get(path), `${path} differs from the whole build's`);
+});
+
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+  const digests = await Promise.all(files.map(async (entry) => {
+    const file = join(entry.parentPath, entry.name);
+    return [relative(dir, file), createHash("sha256").update(await readFile(file)).digest("hex")] as const;
+  }));
+  return new Map(digests.sort(([a], [b]) => (a < b ? -1 : 1)));
+}

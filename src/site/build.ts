@@ -1,11 +1,16 @@
-// `npm run build`: prepare, then `observable build` unless dist/ was built from exactly these
-// inputs (pages, config, engine code, data, experiments, lockfile): the site is a pure function
-// of them, and Framework's own build takes ~10 s even when nothing changed.
-import { spawn } from "node:child_process";
+// `npm run build`: prepare, run the study, then Framework's build, doing only what the changed
+// inputs require. The site is a pure function of its inputs (pages, config, engine code, data,
+// experiments, lockfile); dist/ records the digest of each, so that
+// - nothing changed: nothing is rebuilt;
+// - only pages (docs/**/*.md) changed: only those pages are rendered (framework-build.ts);
+// - anything else: Framework builds the whole site, its one data loader rerunning only when a
+//   loader input changed (prepare.ts), and the experiments only when a run input did (study.ts).
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { inputsHash, LOADER_INPUTS, SITE_INPUTS } from "./freshness.ts";
+import { planBuild, type BuildStamp } from "./build-plan.ts";
+import { inputDigests, inputsHash, SITE_INPUTS } from "./freshness.ts";
+import { buildPages, buildSite } from "./framework-build.ts";
 import { lintPages } from "./page-lint.ts";
 import { prepareSite, PROJECT_DIR, SITE_ROOT } from "./prepare.ts";
 import { missingCells, readSiteRuns, STUDY_DIR_VARIABLE } from "./study-files.ts";
@@ -16,13 +21,14 @@ const STAMP = join(DIST, ".thinksafe-build");
 
 async function build(force: boolean, strict: boolean): Promise<number> {
   const started = performance.now();
+  process.chdir(PROJECT_DIR); // Framework resolves docs/ and dist/ against it, as its CLI does.
   await prepareSite();
   const unusable = await lintPages(SITE_ROOT);
   if (unusable.length) {
     for (const line of unusable) console.error(`site: ${line}`);
     return 2;
   }
-  // The study's experiments run here, once, with their progress on the console; loaders read the result.
+  // The study's experiments run here, once, with their progress on the console; the loader reads the result.
   const studyDir = await siteStudy();
   process.env[STUDY_DIR_VARIABLE] = studyDir;
   const runs = await readSiteRuns(studyDir);
@@ -34,39 +40,35 @@ async function build(force: boolean, strict: boolean): Promise<number> {
       return 1;
     }
   }
-  const hash = await inputsHash(PROJECT_DIR, [...SITE_INPUTS, ...LOADER_INPUTS]);
-  if (!force && existsSync(join(DIST, "index.html")) && (await readFile(STAMP, "utf8").catch(() => "")) === hash) {
+  const current: BuildStamp = { loaders: await inputsHash(PROJECT_DIR), site: Object.fromEntries(await inputDigests(PROJECT_DIR, SITE_INPUTS)) };
+  const previous = existsSync(join(DIST, "index.html")) ? await readStamp() : null;
+  const plan = force ? ({ kind: "site" } as const) : planBuild(previous, current);
+  if (plan.kind === "up-to-date") {
     console.error(`site: dist/ is up to date (${seconds(started)}); \`npm run build -- --force\` rebuilds it`);
     return 0;
   }
   await rm(STAMP, { force: true }); // a failed build must not look up to date later
-  const code = await run("observable", ["build"]);
-  if (code !== 0) return code;
-  // GitHub Pages publishing from a branch runs Jekyll, which drops folders starting with "_" (all of
-  // Framework's assets) unless this file is there.
-  await writeFile(join(DIST, ".nojekyll"), "");
-  await writeFile(STAMP, hash);
-  console.error(`site: built into dist/ in ${seconds(started)}`);
+  if (plan.kind === "pages") {
+    await buildPages(PROJECT_DIR, plan.pages, join(PROJECT_DIR, ".thinksafe", "page-build"));
+    console.error(`site: rebuilt ${plan.pages.join(", ")} in ${seconds(started)} (only pages changed)`);
+  } else {
+    await buildSite(PROJECT_DIR);
+    // GitHub Pages publishing from a branch runs Jekyll, which drops folders starting with "_" (all of
+    // Framework's assets) unless this file is there.
+    await writeFile(join(DIST, ".nojekyll"), "");
+    console.error(`site: built into dist/ in ${seconds(started)}`);
+  }
+  await writeFile(STAMP, `${JSON.stringify(current, null, 1)}\n`);
   return 0;
 }
 
-function run(command: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: PROJECT_DIR,
-      stdio: "inherit",
-      env: { ...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true" },
-    });
-    // A stopped build stops its child too, instead of leaving it to run on.
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-    for (const signal of signals) process.on(signal, forward);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      for (const s of signals) process.off(s, forward);
-      resolve(code ?? (signal ? 1 : 0));
-    });
-  });
+async function readStamp(): Promise<BuildStamp | null> {
+  try {
+    const stamp = JSON.parse(await readFile(STAMP, "utf8")) as Partial<BuildStamp>;
+    return typeof stamp.loaders === "string" && stamp.site && typeof stamp.site === "object" ? (stamp as BuildStamp) : null;
+  } catch {
+    return null; // none, or from an older thinksafe: build the whole site
+  }
 }
 
 function seconds(since: number): string {

@@ -2,16 +2,22 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { catalog } from "./catalog.ts";
+import { publishedFiles } from "./publish.ts";
 
 const PROJECT = new URL("../../", import.meta.url);
 
-test("every published table has a loader, a catalog entry and a place in the SQL explorer", async () => {
+test("every file a page reads is published, and every published table has a place in the SQL explorer", async () => {
   const tables = catalog().map((entry) => entry.table).sort();
-  const loaders = (await readdir(new URL("data-loaders/", PROJECT)))
-    .filter((name) => name.endsWith(".parquet.ts"))
-    .map((name) => name.replace(/\.parquet\.ts$/, ""))
-    .sort();
-  assert.deepEqual(loaders, tables, "data-loaders/*.parquet.ts and the catalog list the same tables");
+  const published = new Set(publishedFiles());
+  let read = 0;
+  for (const page of (await readdir(new URL("docs/", PROJECT), { recursive: true })).filter((name) => /\.(md|js)$/.test(name))) {
+    const text = await readFile(new URL(`docs/${page}`, PROJECT), "utf8");
+    for (const [, file] of text.matchAll(/FileAttachment\("(?:\.\.\/)?data\/([^"]+)"\)/g)) {
+      assert.ok(published.has(file!), `docs/${page} reads data/${file}, which src/site/publish.ts does not publish`);
+      read++;
+    }
+  }
+  assert.ok(read >= tables.length, `the pages read ${read} data files`);
 
   const explorer = await readFile(new URL("docs/explore.md", PROJECT), "utf8");
   const attached = [...explorer.matchAll(/^\s+(\w+): FileAttachment\("data\/(\w+)\.parquet"\)/gm)];

@@ -1,5 +1,5 @@
 // Every table the site publishes, with what a row is. The SQL explorer lists these, and a test
-// checks that each has a loader in data-loaders/ and a download on the explorer page.
+// checks that every page's data file is published (src/site/publish.ts) and each table has a download on the explorer page.
 import { existsSync } from "node:fs";
 import { AGREEMENT_TABLES } from "../agreement/index.ts";
 

@@ -4,7 +4,7 @@
 // Expensive work (model calls) is cached per request by the engine, so regenerating is cheap.
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 
 /** What the data loaders read, relative to the project root. */
 export const LOADER_INPUTS = ["src", "data-loaders", "datasets", "experiments", "package-lock.json"] as const;
@@ -19,18 +19,36 @@ function isLoaderInput(path: string): boolean {
 /** What the built site depends on besides the loader inputs. */
 export const SITE_INPUTS = ["docs", "observablehq.config.ts", "package.json"] as const;
 
-export async function inputsHash(projectDir: string, inputs: readonly string[] = LOADER_INPUTS): Promise<string> {
+export async function inputsHash(projectDir: string, inputs: readonly string[] = LOADER_INPUTS, include: (path: string) => boolean = () => true): Promise<string> {
   const hash = createHash("sha256");
   // Loaders read the user's benchmark data and endpoints from the environment.
   hash.update(`${environmentFingerprint()}\0`);
+  for (const [path, digest] of await inputDigests(projectDir, inputs)) {
+    if (include(path)) hash.update(`${path}\0${digest}\0`);
+  }
+  return hash.digest("hex");
+}
+
+/** sha256 of every input file, by path relative to the project, in a stable order. */
+export async function inputDigests(projectDir: string, inputs: readonly string[]): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
   for (const input of inputs) {
     for (const file of await listFiles(join(projectDir, input))) {
       const path = relative(projectDir, file);
-      if (!isLoaderInput(path)) continue;
-      hash.update(`${path}\0`).update(await readFile(file)).update("\0");
+      if (isLoaderInput(path)) digests.set(path, createHash("sha256").update(await readFile(file)).digest("hex"));
     }
   }
-  return hash.digest("hex");
+  return digests;
+}
+
+/**
+ * The statistics computed when the site's files are published (src/stats/<table>.sql of the study,
+ * capability, TiS and judge-agreement tables), not while the experiments run: editing one must not
+ * rerun the experiments. (macros.sql and judge_calibration.sql are read by the runs.)
+ */
+export function isPublishTimeSql(path: string, tables: ReadonlySet<string>): boolean {
+  const match = /^src\/stats\/(\w+)\.sql$/.exec(path.split(sep).join("/"));
+  return match !== null && tables.has(match[1]!);
 }
 
 /**

@@ -1,8 +1,9 @@
 // The study the site publishes: every experiment in SITE_EXPERIMENTS run (from the project's response
-// cache when it can), judged, and its statistics computed, once per set of inputs. The build runs
-// it before Framework does (so --strict can stop the build and progress shows once); each loader
-// then only reads the folder it left. A folder is keyed by the loader inputs' hash, written under a
-// temporary name and renamed into place, so a loader never sees half of one.
+// cache when it can) and judged, once per set of run inputs (run-inputs.ts: not the SQL of the
+// statistics, which the loader computes from this folder, publish.ts). The build runs it before
+// Framework does (so --strict can stop the build and progress shows once); the loader then reads the
+// folder it left. A folder is written under a temporary name and renamed into place, so a loader
+// never sees half of one.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -15,9 +16,8 @@ import { profileHash } from "../models/profile.ts";
 import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
-import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
-import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
-import { environmentFingerprint, inputsHash } from "./freshness.ts";
+import { environmentFingerprint } from "./freshness.ts";
+import { runInputsHash } from "./run-inputs.ts";
 import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
 import { PROJECT_DIR } from "./paths.ts";
 import { publishedPaths } from "./published-paths.ts";
@@ -50,7 +50,7 @@ export async function siteStudy(log: (line: string) => void = (line) => process.
   // `npm run build` computes it before Framework starts and hands the folder to every loader.
   const handed = handedStudyDir();
   if (handed) return handed;
-  const key = sha256(`${await inputsHash(PROJECT_DIR)}\n${environmentFingerprint()}`).slice(0, 16);
+  const key = sha256(`${await runInputsHash(PROJECT_DIR)}\n${environmentFingerprint()}`).slice(0, 16);
   const dir = join(STUDY_ROOT, key);
   if (existsSync(join(dir, "runs.json"))) return dir;
   await mkdir(STUDY_ROOT, { recursive: true });
@@ -110,8 +110,6 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
     unconfigured_judges: Object.fromEntries(Object.entries(experiment.unconfiguredJudges).map(([judge, why]) => [judge, publishedPaths(why, roots)])),
   };
   await writeModelProfiles(outDir, experiment, run);
-  if (existsSync(join(outDir, "judgments.parquet"))) await writeStudyTables(outDir, run);
-  await writeCapabilityTables(outDir, run);
   return run;
 }
 
@@ -167,30 +165,4 @@ function modelProfileRow(run: SiteRun, m: ResolvedModel): Record<keyof typeof MO
     sources: profile.sources.map((s) => `${s.ref}${s.checked ? "" : " (from notes)"}`).join("\n"),
     profile_sha256: profileHash(profile),
   };
-}
-
-/** Each study table of the run as `<table>.parquet`, led by experiment_id and is_simulated. */
-async function writeStudyTables(outDir: string, run: SiteRun): Promise<void> {
-  const db = await studyDatabase(outDir);
-  try {
-    for (const table of Object.keys(STUDY_TABLES)) {
-      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
-      await db.writeParquet(query, join(outDir, `${table}.parquet`));
-    }
-  } finally {
-    db.close();
-  }
-}
-
-/** The capability and thinking-retention tables of the run (src/stats/capability.ts), led the same way. */
-async function writeCapabilityTables(outDir: string, run: SiteRun): Promise<void> {
-  const db = await capabilityDatabase(outDir);
-  try {
-    for (const table of Object.keys(CAPABILITY_TABLES)) {
-      const query = `SELECT ${sqlString(run.experiment_id)} AS experiment_id, ${run.is_simulated} AS is_simulated, * FROM ${table}`;
-      await db.writeParquet(query, join(outDir, `${table}.parquet`));
-    }
-  } finally {
-    db.close();
-  }
 }

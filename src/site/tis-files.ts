@@ -1,15 +1,14 @@
-// The site's TiS data as loaders read it (src/site/tis.ts computes it): light on purpose, so a
-// loader finding the folder in place publishes its table without loading the build pipeline.
-// The folder is keyed by the loader inputs' hash, so a rebuild with nothing changed reuses it.
+// The site's TiS data as the site's loader reads it (src/site/tis.ts computes it): finding the folder
+// in place, it publishes the tables without loading the build pipeline. The folder is keyed by the
+// run inputs' hash (run-inputs.ts), so a rebuild reuses it unless the TiS build's inputs changed.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
 import { Database, sqlString, statisticSql } from "../stats/database.ts";
 import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
-import { inputsHash } from "./freshness.ts";
+import { runInputsHash } from "./run-inputs.ts";
 import { PROJECT_DIR } from "./paths.ts";
-import { publishParquet } from "./publish.ts";
 
 /** The data sets the TiS page shows, in order. */
 export type SiteTisDataset = "tis-sample" | "tis-demo-build";
@@ -29,7 +28,7 @@ export const SITE_TIS_ROOT = join(PROJECT_DIR, ".thinksafe", "site-tis");
 
 /** The folder for the current inputs and whether it is complete. */
 export async function siteTisLocation(): Promise<{ key: string; dir: string; complete: boolean }> {
-  const key = sha256(await inputsHash(PROJECT_DIR)).slice(0, 16);
+  const key = sha256(await runInputsHash(PROJECT_DIR)).slice(0, 16);
   const dir = join(SITE_TIS_ROOT, key);
   return { key, dir, complete: existsSync(join(dir, "datasets.json")) };
 }
@@ -48,22 +47,24 @@ async function siteTisDir(): Promise<string> {
 export const SITE_TIS_SOURCES = ["tis_records", "tis_filtered"] as const;
 export type SiteTisTable = (typeof SITE_TIS_SOURCES)[number] | TisTable;
 
-/** A TiS loader's whole job: print one table, each data set's rows in order. */
-export async function publishTisTable(table: SiteTisTable): Promise<void> {
+/** Every TiS table as `<outDir>/<table>.parquet`, each data set's rows in order. */
+export async function writeTisTables(outDir: string): Promise<void> {
   const dir = await siteTisDir();
   const datasets = await readSiteTisInfo(dir);
   const db = await Database.open();
   try {
     await openSiteTis(db, dir);
-    const isStatistic = table in TIS_TABLES;
-    if (isStatistic) await db.materialize(table);
-    await publishParquet(db, `SELECT * FROM ${table}`, {
-      "thinksafe.version": packageVersion(),
-      "thinksafe.git_revision": gitRevision(),
-      "thinksafe.table": table,
-      "thinksafe.datasets": datasets.map((d) => ({ dataset: d.dataset, hash: d.hash, is_simulated: d.is_simulated })),
-      ...(isStatistic && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
-    });
+    for (const table of [...SITE_TIS_SOURCES, ...(Object.keys(TIS_TABLES) as TisTable[])]) {
+      const isStatistic = table in TIS_TABLES;
+      if (isStatistic) await db.materialize(table);
+      await db.writeParquet(`SELECT * FROM ${table}`, join(outDir, `${table}.parquet`), {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.table": table,
+        "thinksafe.datasets": datasets.map((d) => ({ dataset: d.dataset, hash: d.hash, is_simulated: d.is_simulated })),
+        ...(isStatistic && { "thinksafe.sql_sha256": sha256(statisticSql(table)) }),
+      });
+    }
   } finally {
     db.close();
   }

@@ -6,6 +6,7 @@ import { cp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import { extract } from "tar-stream";
 import { tempDir } from "../../src/test-support.ts";
 import { runCli } from "./support.ts";
 
@@ -19,12 +20,16 @@ test("a clone under a path with an apostrophe: loaders, eval, judge and stats", 
     await cp(join(PROJECT_DIR, entry), join(clone, entry), { recursive: true });
   }
   await symlink(join(PROJECT_DIR, "node_modules"), join(clone, "node_modules"));
+  // The site study's model answers from the project's response cache (content-addressed, written atomically).
+  await mkdir(join(clone, ".thinksafe"));
+  await symlink(join(PROJECT_DIR, ".thinksafe", "cache"), join(clone, ".thinksafe", "cache"));
 
-  // Loaders that read files by path in SQL: the judge-agreement CSV, the TiS folder's Parquet views.
-  for (const loader of ["judge_agreement.parquet.ts", "tis_composition.parquet.ts"]) {
-    const run = spawnSync(process.execPath, ["--import", "tsx", join("data-loaders", loader)], { cwd: clone, encoding: "buffer", maxBuffer: 64 * 1024 * 1024 });
-    assert.equal(run.status, 0, `${loader}: ${run.stderr.toString()}`);
-    assert.equal(run.stdout.subarray(0, 4).toString("latin1"), "PAR1", `${loader} printed Parquet`);
+  // The site's data loader reads files by path in SQL: the judge-agreement CSV, the study's and the TiS folder's Parquet.
+  const loader = spawnSync(process.execPath, ["--import", "tsx", join("data-loaders", "data.tar.ts")], { cwd: clone, encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(loader.status, 0, `data.tar.ts: ${loader.stderr.toString()}`);
+  const members = await tarMembers(loader.stdout);
+  for (const table of ["judge_agreement", "tis_composition", "degradation"]) {
+    assert.equal(members.get(`${table}.parquet`)?.subarray(0, 4).toString("latin1"), "PAR1", `data.tar.ts printed ${table}.parquet`);
   }
 
   // A run, judged and measured, inside the clone.
@@ -41,3 +46,18 @@ test("a clone under a path with an apostrophe: loaders, eval, judge and stats", 
   const safety = (JSON.parse(stats.out) as { safety: Array<{ target: string }> }).safety;
   assert.deepEqual(safety.map((row) => row.target), ["answer"]);
 });
+
+async function tarMembers(archive: Buffer): Promise<Map<string, Buffer>> {
+  const members = new Map<string, Buffer>();
+  const reader = extract();
+  const done = (async () => {
+    for await (const entry of reader) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      members.set(entry.header.name, Buffer.concat(chunks));
+    }
+  })();
+  reader.end(archive);
+  await done;
+  return members;
+}

@@ -1,4 +1,0 @@
-// Publishes `human_labels`, one of the judge-agreement tables (AGREEMENT_TABLES in src/agreement).
-import { publishAgreementTable } from "../src/site/publish.ts";
-
-await publishAgreementTable("human_labels");

@@ -1,4 +1,0 @@
-// Publishes `judge_verdicts`, one of the judge-agreement tables (AGREEMENT_TABLES in src/agreement).
-import { publishAgreementTable } from "../src/site/publish.ts";
-
-await publishAgreementTable("judge_verdicts");

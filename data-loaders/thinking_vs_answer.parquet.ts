@@ -1,4 +1,0 @@
-// Publishes `thinking_vs_answer` of the site's study (src/site/study.ts; the demo is simulated).
-import { publishSiteTable } from "../src/site/publish.ts";
-
-await publishSiteTable("thinking_vs_answer");

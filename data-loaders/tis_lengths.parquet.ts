@@ -1,4 +1,0 @@
-// Publishes `tis_lengths` (src/stats/tis_lengths.sql) over the TiS page's data sets (src/site/tis.ts; the demo build is simulated).
-import { publishTisTable } from "../src/site/tis-files.ts";
-
-await publishTisTable("tis_lengths");

@@ -1,0 +1,1 @@
+../data-loaders/data.tar.ts
