@@ -3,10 +3,10 @@
 // FileAttachment("data/<file>"). Files are written completely before the first byte is printed, so
 // a failed loader leaves no partial archive behind; headers carry no time, owner or mode of this
 // machine, so the same files give the same bytes.
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { pack } from "tar-stream";
 import { publishedFiles, writeSiteFiles } from "./publish.ts";
@@ -21,6 +21,26 @@ export async function writeSiteArchive(out: NodeJS.WritableStream, log: (line: s
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the archive straight into Framework's loader cache (`<root>/.observablehq/cache/data.tar`)
+ * unless it is there (prepare.ts deletes it when a loader input changed): `npm run build` runs it in
+ * its own process, where the study and DuckDB are already loaded, instead of Framework starting the
+ * loader as one more process. Framework then finds the output newer than the loader and uses it.
+ */
+export async function prepareSiteArchive(root: string): Promise<boolean> {
+  const target = join(root, ".observablehq", "cache", "data.tar");
+  if (existsSync(target)) return false;
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    await writeSiteArchive(createWriteStream(temporary));
+    await rename(temporary, target);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  return true;
 }
 
 /** `names` (files of `dir`) as an uncompressed tar on `out`, streamed one file at a time. */

@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { prepareSiteArchive } from "./archive.ts";
 import { planBuild, type BuildStamp } from "./build-plan.ts";
 import { inputDigests, inputsHash, SITE_INPUTS } from "./freshness.ts";
 import { buildPages, buildSite } from "./framework-build.ts";
@@ -40,6 +41,8 @@ async function build(force: boolean, strict: boolean): Promise<number> {
       return 1;
     }
   }
+  // The data loader's output, made here rather than in a process Framework would start for it.
+  if (await prepareSiteArchive(SITE_ROOT)) console.error(`site: data/ published (${seconds(started)})`);
   const current: BuildStamp = { loaders: await inputsHash(PROJECT_DIR), site: Object.fromEntries(await inputDigests(PROJECT_DIR, SITE_INPUTS)) };
   const previous = existsSync(join(DIST, "index.html")) ? await readStamp() : null;
   const plan = force ? ({ kind: "site" } as const) : planBuild(previous, current);
@@ -49,7 +52,7 @@ async function build(force: boolean, strict: boolean): Promise<number> {
   }
   await rm(STAMP, { force: true }); // a failed build must not look up to date later
   if (plan.kind === "pages") {
-    await buildPages(PROJECT_DIR, plan.pages, join(PROJECT_DIR, ".thinksafe", "page-build"));
+    await buildPages(PROJECT_DIR, plan.pages);
     console.error(`site: rebuilt ${plan.pages.join(", ")} in ${seconds(started)} (only pages changed)`);
   } else {
     await buildSite(PROJECT_DIR);

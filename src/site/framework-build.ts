@@ -1,10 +1,10 @@
 // Observable Framework's build, run in this process exactly as `observable build` runs it (the same
-// two calls), for the whole site or for some pages only. Building one page renders it and copies
+// two calls), for the whole site or for some pages only. Building one page renders it and writes
 // what it references; every other output file is named by a hash of its content, so the page's
 // HTML is the one a whole build would write and the files it names are those already in dist/.
-import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import type { Config } from "@observablehq/framework/dist/config.js";
 
 process.env.OBSERVABLE_TELEMETRY_DISABLE = "true";
@@ -25,15 +25,16 @@ export async function buildSite(projectDir: string): Promise<void> {
 }
 
 /**
- * Builds only `pages` (e.g. "/degradation") into `staging`, then copies each page's HTML into the
- * site's output and any file it references that the output lacks. Returns the pages' HTML files.
+ * Builds only `pages` (e.g. "/degradation") straight into the site's output: each page's HTML is
+ * written, and any file it references that the output lacks; a file already there has the same
+ * name, so the same content, and is left alone. Returns the pages' HTML files.
  */
-export async function buildPages(projectDir: string, pages: readonly string[], staging: string): Promise<string[]> {
+export async function buildPages(projectDir: string, pages: readonly string[]): Promise<string[]> {
   const config = await projectConfig(projectDir);
+  const output = resolve(projectDir, config.output);
   // A copy with its own properties (Framework spreads the config), getters kept.
   const partial = Object.defineProperties({}, {
     ...Object.getOwnPropertyDescriptors(config),
-    output: { value: staging, enumerable: true },
     paths: {
       value: async function* () {
         yield* pages;
@@ -41,25 +42,35 @@ export async function buildPages(projectDir: string, pages: readonly string[], s
       enumerable: true,
     },
   }) as Config;
-  await rm(staging, { recursive: true, force: true });
-  const { build, FileBuildEffects } = await framework();
-  // Its own manifest folder: the whole build's manifest (Framework's cache) stays the whole site's.
-  await build({ config: partial }, new FileBuildEffects(staging, join(staging, ".manifest")));
-  const html = pages.map((page) => `${page.replace(/^\//, "")}.html`);
-  for (const file of await listFiles(staging)) {
-    const path = relative(staging, file);
-    if (path.startsWith(".manifest")) continue;
-    const target = join(config.output, path);
-    if (html.includes(path) || !existsSync(target)) {
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(file, target);
-    }
+  const html = new Set(pages.map((page) => `${page.replace(/^\//, "")}.html`));
+  const links: Array<[string, string]> = [];
+  const write = async (path: string, contents: () => Promise<void>) => {
+    const target = join(output, path);
+    if (!html.has(path.replace(/^\//, "")) && existsSync(target)) return;
+    await mkdir(dirname(target), { recursive: true });
+    await contents();
+  };
+  const { build } = await framework();
+  await build({ config: partial }, {
+    output: process.stdout,
+    logger: {
+      ...console,
+      // Framework checks links against the pages of this build only; ours are checked against dist/ below.
+      warn: (...args: unknown[]) => (/broken link/.test(String(args[0])) ? undefined : console.warn(...args)),
+      log: (...args: unknown[]) => {
+        const link = /^↳ (\S+) → (\S+)$/.exec(String(args[0]).replace(/\x1b\[[0-9;]*m/g, ""));
+        if (link) links.push([link[1]!, link[2]!]);
+        else console.log(...args);
+      },
+    },
+    prepare: async () => {},
+    copyFile: (source: string, path: string) => write(path, () => copyFile(source, join(output, path))),
+    writeFile: (path: string, contents: string | Uint8Array) => write(path, () => writeFile(join(output, path), contents)),
+    writeBuildManifest: async () => {}, // the whole build's manifest stays the whole site's
+  });
+  for (const [page, link] of links) {
+    const file = link.endsWith("/") ? `${link}index.html` : extname(link) ? link : `${link}.html`;
+    if (!existsSync(join(output, file))) console.warn(`Warning: broken link on ${page}: ${link}`);
   }
-  await rm(staging, { recursive: true, force: true });
-  return html.map((path) => resolve(projectDir, config.output, path));
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  return [...html].map((path) => join(output, path));
 }

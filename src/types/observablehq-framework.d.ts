@@ -11,8 +11,14 @@ declare module "@observablehq/framework/dist/config.js" {
 
 declare module "@observablehq/framework/dist/build.js" {
   import type { Config } from "@observablehq/framework/dist/config.js";
-  export class FileBuildEffects {
-    constructor(outputRoot: string, cacheDir: string, options?: { logger?: Pick<Console, "log" | "warn" | "error">; output?: { write(text: string): unknown } });
+  /** Where a build writes; FileBuildEffects (the default) empties the output folder first. */
+  export interface BuildEffects {
+    output: { write(text: string): unknown };
+    logger: Pick<Console, "log" | "warn" | "error">;
+    prepare(): Promise<void>;
+    copyFile(sourcePath: string, outputPath: string): Promise<void>;
+    writeFile(outputPath: string, contents: string | Uint8Array): Promise<void>;
+    writeBuildManifest(manifest: unknown): Promise<void>;
   }
-  export function build(context: { config: Config }, effects?: FileBuildEffects): Promise<void>;
+  export function build(context: { config: Config }, effects?: BuildEffects): Promise<void>;
 }
