@@ -26,7 +26,7 @@ import { Database, type Cell } from "../stats/database.ts";
 import { readingParquet } from "../stats/parquet-file.ts";
 import { loadSamples } from "./plan.ts";
 import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
-import { atomically } from "./run-experiment.ts";
+import { atomically } from "../atomic-write.ts";
 import { responseIdentity } from "./responses.ts";
 import { assertRunBelongsTogether } from "./run-folder.ts";
 import { isScored } from "./scores.ts";

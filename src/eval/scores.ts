@@ -24,7 +24,7 @@ import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { gradeMmVet, type MmVetGraded, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
-import { atomically } from "./run-experiment.ts";
+import { atomically } from "../atomic-write.ts";
 import { readApiKey } from "../secrets.ts";
 
 export const SCORES_SCHEMA = {
