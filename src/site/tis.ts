@@ -21,7 +21,7 @@ import { RECORDS_SCHEMA, recordRow } from "../tis/parquet.ts";
 import { imageOrigin, type TisRecord } from "../tis/record.ts";
 import { readTisRelease } from "../tis/release.ts";
 import { PROJECT_DIR } from "./paths.ts";
-import { readSiteTisInfo, SITE_TIS_ROOT, siteTisLocation, type SiteTisDataset, type SiteTisInfo } from "./tis-files.ts";
+import { readSiteTisInfo, SITE_TIS_ROOT, siteTisLocation, type SiteTisDataset, type SiteTisInfo } from "./tis-folder.ts";
 
 export const SITE_TIS_SAMPLE = "datasets/think-in-safety/tis_sample.json";
 export const SITE_TIS_BUILD = "experiments/tis-demo.yaml";
