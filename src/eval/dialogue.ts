@@ -6,7 +6,7 @@
 import type { CachedResponse } from "../runner/cached-response.ts";
 import type { Result, WorkItem } from "../runner/run.ts";
 import { requestBody, turnKey } from "./request.ts";
-import type { PlannedRow } from "./responses.ts";
+import type { PlannedRow } from "./plan.ts";
 
 /** A row's outcome: a single reply, or a dialogue's replies in turn order. */
 export type RowResult = Result & { turns?: readonly CachedResponse[] };

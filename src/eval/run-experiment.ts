@@ -18,12 +18,12 @@ import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";
 import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
 import { runCells } from "./cells.ts";
-import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
+import { loadSamples, outputNames, planRows, type BenchmarkLabel, type PlannedRow, type Shard } from "./plan.ts";
 import { profileHash } from "../models/profile.ts";
 import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
 import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
-import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
+import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
 
