@@ -9,7 +9,7 @@ import {
 } from "../datasets/judge-comparison.ts";
 import { refusalKeywords, type Judge } from "../judges/index.ts";
 import { gitRevision, packageVersion, sha256, sha256File } from "../provenance.ts";
-import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../duckdb/database.ts";
 
 /** The shipped copy of JailbreakBench's judge-comparison.csv. */
 export const DEFAULT_JUDGE_COMPARISON = fileURLToPath(

@@ -15,7 +15,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Database, sqlString } from "../stats/database.ts";
+import { Database, sqlString } from "../duckdb/database.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";

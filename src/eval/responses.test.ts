@@ -5,7 +5,7 @@ import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { DEFAULT_PROFILE } from "../models/index.ts";
 import type { CachedResponse } from "../runner/cached-response.ts";
 import type { Result } from "../runner/run.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { countWords, RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 
 describe("countWords", () => {

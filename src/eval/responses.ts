@@ -5,7 +5,7 @@ import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { JUDGE_CONTEXT_TYPE, judgeContextCell } from "../judges/context.ts";
 import { splitDialogue, splitThinking, type SplitResponse } from "../models/thinking.ts";
 import type { CachedResponse } from "../runner/cached-response.ts";
-import type { Cell, Schema } from "../stats/database.ts";
+import type { Cell, Schema } from "../duckdb/database.ts";
 import type { RowResult } from "./dialogue.ts";
 import type { PlannedRow } from "./plan.ts";
 

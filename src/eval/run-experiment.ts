@@ -12,7 +12,7 @@ import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
 import { runBatch } from "../runner/batch.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { atomically } from "../atomic-write.ts";
 import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";

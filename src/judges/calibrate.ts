@@ -13,7 +13,7 @@ import { judgeContextCell } from "./context.ts";
 import { DEFAULT_HARMBENCH_MULTIMODAL, readHarmBenchMultimodal } from "../datasets/harmbench-multimodal.ts";
 import { DEFAULT_JUDGE_COMPARISON } from "../agreement/index.ts";
 import { sha256, sha256File } from "../provenance.ts";
-import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../duckdb/database.ts";
 
 /** One human-labelled response, as a judge sees it. */
 export interface HumanLabelledItem {

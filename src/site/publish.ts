@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { agreementDatabase, agreementProvenance, tableQuery, AGREEMENT_TABLES, type AgreementTable } from "../agreement/index.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, sqlString, statisticSql, type Cell, type ColumnType } from "../stats/database.ts";
+import { Database, sqlString, statisticSql, type Cell, type ColumnType } from "../duckdb/database.ts";
 import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
 import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { benchmarkCatalogue, figStepGallery, mmSafetyTypoGallery } from "./benchmark-catalogue.ts";

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, sqlString, statisticSql } from "../stats/database.ts";
+import { Database, sqlString, statisticSql } from "../duckdb/database.ts";
 import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
 import { readSiteTisInfo, siteTisLocation } from "./tis-folder.ts";
 

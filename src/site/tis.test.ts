@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sha256 } from "../provenance.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { computeTis } from "../stats/tis.ts";
 import { tempDir } from "../test-support.ts";
 import { parseSafetySpec } from "../tis/build/safety-spec.ts";

@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join, relative } from "node:path";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
-import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
 import { buildTis, loadTisBuild, type TisBuild } from "../tis/build/index.ts";
 import { harmCategoryOf, type SafetySpec } from "../tis/build/safety-spec.ts";
 import { RECORDS_SCHEMA, recordRow } from "../tis/parquet.ts";

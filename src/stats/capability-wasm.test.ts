@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CAPABILITY_INPUTS, CAPABILITY_TABLES, computeCapability, readCapability } from "./capability.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import { wasmStatistics } from "./wasm-support.ts";
 
 /**

@@ -8,7 +8,7 @@ import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { SCORES_SCHEMA } from "../eval/scores.ts";
 import { tempDir } from "../test-support.ts";
 import { CAPABILITY_INPUTS, capabilityDatabase, computeCapability, readCapability } from "./capability.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import type { PAdjustMethod } from "./p-adjust.ts";
 
 const Z = 1.959963984540054;

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { SCORES_SCHEMA } from "../eval/scores.ts";
-import { Database, type Schema } from "./database.ts";
+import { Database, type Schema } from "../duckdb/database.ts";
 import { loadParquet, OLDER_RESPONSES } from "./load-parquet.ts";
 import { setPAdjust, type PAdjustMethod } from "./p-adjust.ts";
 

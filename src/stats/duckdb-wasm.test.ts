@@ -6,7 +6,7 @@
 // a thinking rubric, and calibrations that allow a correction and ones that do not.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import { benchmarkGroupRows, computeStudy, readStudy, STUDY_INPUTS, STUDY_STEPS, STUDY_TABLES } from "./study.ts";
 import { wasmStatistics } from "./wasm-support.ts";
 

@@ -14,7 +14,7 @@ import { rejectsWith, tempDir } from "../test-support.ts";
 import { DataError } from "../errors.ts";
 import { countWords, RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import type { PAdjustMethod } from "./p-adjust.ts";
 import { computeStudy, readStudy, STUDY_INPUTS, studyDatabase, studyStats, type StudyStats } from "./study.ts";
 

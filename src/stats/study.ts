@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { BENCHMARKS } from "../benchmarks/index.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
-import { Database, type Schema } from "./database.ts";
+import { Database, type Schema } from "../duckdb/database.ts";
 import { loadParquet, OLDER_RESPONSES, type Derived } from "./load-parquet.ts";
 import { setPAdjust, type PAdjustMethod } from "./p-adjust.ts";
 

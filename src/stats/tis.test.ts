@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DROP_REASONS } from "../tis/build/filters.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import { computeTis, TIS_INPUTS } from "./tis.ts";
 
 interface R {

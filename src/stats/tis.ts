@@ -2,7 +2,7 @@
 // lengths, and a build's filter funnel, each computed by its file in this folder over two tables:
 // tis_records (one row per record of a data set) and tis_filtered (one row per input item of a
 // TiS build, kept or dropped with the reason). src/site/tis.ts writes both for the site.
-import type { Database, Schema } from "./database.ts";
+import type { Database, Schema } from "../duckdb/database.ts";
 
 /** The TiS tables, each computed by `src/stats/<name>.sql`, with what one row is. */
 export const TIS_TABLES = {

@@ -2,7 +2,7 @@
 // record in input order, for the TiS dataset page and for querying. DuckDB writes it single-threaded
 // with fixed metadata (no time, no absolute path), so the same input gives the same bytes.
 import { basename } from "node:path";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { Database, type Cell, type Schema } from "../duckdb/database.ts";
 import { packageVersion, sha256File } from "../provenance.ts";
 import { atomically } from "../atomic-write.ts";
 import type { TisRecord } from "./record.ts";

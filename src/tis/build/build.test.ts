@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator, type SimulatorConfig } from "../../simulator/index.ts";
-import { Database } from "../../stats/database.ts";
+import { Database } from "../../duckdb/database.ts";
 import { SpecError } from "../../errors.ts";
 import { tempDir } from "../../test-support.ts";
 import { releaseInput } from "../index.ts";

@@ -19,7 +19,7 @@ import { ResponseCache } from "../../runner/cache.ts";
 import type { Progress } from "../../runner/progress.ts";
 import type { Result } from "../../runner/run.ts";
 import { startSimulator } from "../../simulator/index.ts";
-import type { Cell, Schema } from "../../stats/database.ts";
+import type { Cell, Schema } from "../../duckdb/database.ts";
 import {
   checkRefusalConsistency,
   checkThinkingLength,

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { atomically } from "../../atomic-write.ts";
 import { DataError } from "../../errors.ts";
 import { gitRevision, packageVersion, sha256 } from "../../provenance.ts";
-import { Database, type Cell, type Metadata, type MetadataValue, type Schema } from "../../stats/database.ts";
+import { Database, type Cell, type Metadata, type MetadataValue, type Schema } from "../../duckdb/database.ts";
 import { tisAnswer } from "./filters.ts";
 import type { BuildItem } from "./inputs.ts";
 import type { StageEndpoint, TisBuild } from "./load.ts";

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR } from "@duckdb/node-api";
 
-const STATS_DIR = new URL("./", import.meta.url);
+const STATS_DIR = new URL("../stats/", import.meta.url);
 
 /** The SQL text of `src/stats/<name>.sql`. */
 export function statisticSql(name: string): string {
