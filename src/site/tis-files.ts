@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, sqlString, statisticSql } from "../duckdb/database.ts";
+import { Database, sqlString } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase, statisticSql } from "../stats/sql-files.ts";
 import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
 import { readSiteTisInfo, siteTisLocation } from "./tis-folder.ts";
 
@@ -21,12 +22,12 @@ export type SiteTisTable = (typeof SITE_TIS_SOURCES)[number] | TisTable;
 export async function writeTisTables(outDir: string): Promise<void> {
   const dir = await siteTisDir();
   const datasets = await readSiteTisInfo(dir);
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await openSiteTis(db, dir);
     for (const table of [...SITE_TIS_SOURCES, ...(Object.keys(TIS_TABLES) as TisTable[])]) {
       const isStatistic = table in TIS_TABLES;
-      if (isStatistic) await db.materialize(table);
+      if (isStatistic) await materialize(db, table);
       await db.writeParquet(`SELECT * FROM ${table}`, join(outDir, `${table}.parquet`), {
         "thinksafe.version": packageVersion(),
         "thinksafe.git_revision": gitRevision(),
