@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { dataContext } from "../benchmarks/data-dir.ts";
-import { buildTis, loadTisBuild } from "../tis/build/index.ts";
+import { buildTis, loadTisBuild } from "../tis/pipeline/index.ts";
 import type { Io, Outcome } from "./outcome.ts";
 
 /** Adds `build` to the `tis` command group; `outcome` takes exit code 1 when some requests failed. */

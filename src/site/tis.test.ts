@@ -8,7 +8,7 @@ import { sha256 } from "../provenance.ts";
 import { openStatisticsDatabase } from "../stats/sql-files.ts";
 import { computeTis } from "../stats/tis.ts";
 import { tempDir } from "../test-support.ts";
-import { parseSafetySpec } from "../tis/build/safety-spec.ts";
+import { parseSafetySpec } from "../tis/pipeline/safety-spec.ts";
 import type { TisRecord } from "../tis/record.ts";
 import { buildFields, computeSiteTis, recordOrigin, sampleFields } from "./tis.ts";
 import { openSiteTis } from "./tis-files.ts";

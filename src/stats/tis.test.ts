@@ -4,7 +4,7 @@
 // build's order (DROP_REASONS).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DROP_REASONS } from "../tis/build/filters.ts";
+import { DROP_REASONS } from "../tis/pipeline/filters.ts";
 import { Database, type Cell } from "../duckdb/database.ts";
 import { openStatisticsDatabase } from "./sql-files.ts";
 import { computeTis, TIS_INPUTS } from "./tis.ts";

@@ -241,7 +241,7 @@ timeout_s: 10
     const script = join(dir, "build.mjs");
     await writeFile(
       script,
-      `import { buildTis, loadTisBuild } from ${JSON.stringify(join(ROOT, "src/tis/build/index.ts"))};
+      `import { buildTis, loadTisBuild } from ${JSON.stringify(join(ROOT, "src/tis/pipeline/index.ts"))};
 const [spec, outDir, cacheDir] = process.argv.slice(2);
 await buildTis(await loadTisBuild(spec), { outDir, cacheDir });
 `,
