@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { Database } from "../src/stats/database.ts";
+import { Database } from "../src/duckdb/database.ts";
 
 const IN_PAGE = readFileSync(new URL("./figure-checks.browser.js", import.meta.url), "utf8");
 

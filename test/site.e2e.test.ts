@@ -27,7 +27,7 @@ import {
 import { dataExtents, figureProblems, queryPublished, scaleProblems, screenshot, showAt, type FigureData } from "./figure-checks.ts";
 import { catalog } from "../src/site/catalog.ts";
 import { buildPages } from "../src/site/framework-build.ts";
-import { Database, sqlString } from "../src/stats/database.ts";
+import { Database, sqlString } from "../src/duckdb/database.ts";
 import { BENCHMARKS } from "../src/benchmarks/index.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("..", import.meta.url));

@@ -13,7 +13,7 @@ export async function openExplorer(files, macrosSql) {
   return { db, tables };
 }
 
-/** Same rule as src/stats/database.ts: a statement ends with ";" at the end of a line. */
+/** Same rule as src/duckdb/database.ts: a statement ends with ";" at the end of a line. */
 export function splitStatements(sql) {
   return sql
     .split(/;[ \t]*(?:\r?\n|$)/)

@@ -9,7 +9,8 @@ import {
 } from "../datasets/judge-comparison.ts";
 import { refusalKeywords, type Judge } from "../judges/index.ts";
 import { gitRevision, packageVersion, sha256, sha256File } from "../provenance.ts";
-import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Metadata } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase, statisticSql } from "../stats/sql-files.ts";
 
 /** The shipped copy of JailbreakBench's judge-comparison.csv. */
 export const DEFAULT_JUDGE_COMPARISON = fileURLToPath(
@@ -40,17 +41,17 @@ export type AgreementTable = keyof typeof AGREEMENT_TABLES;
 /** Loads `file`, runs the live judges and computes every agreement table in DuckDB. */
 export async function agreementDatabase(file = DEFAULT_JUDGE_COMPARISON): Promise<Database> {
   const items = await readJudgeComparison(file);
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await fillTables(db, items);
-    await db.materialize("judge_agreement");
-    await db.materialize("fleiss_kappa");
+    await materialize(db, "judge_agreement");
+    await materialize(db, "fleiss_kappa");
     if (file === DEFAULT_JUDGE_COMPARISON) {
       await db.connection.run(
         `CREATE TABLE published_judge_metrics AS SELECT * FROM read_csv(${sqlString(PUBLISHED_JUDGE_METRICS)}, header = true,
            columns = {'judge': 'VARCHAR', 'agreement': 'DOUBLE', 'fpr': 'DOUBLE', 'fnr': 'DOUBLE'})`,
       );
-      await db.materialize("judge_reproduction");
+      await materialize(db, "judge_reproduction");
     }
     return db;
   } catch (error) {

@@ -16,7 +16,7 @@
 // 5), and the design-effect scaled interval of degradation.sql is computed from the items' shares.
 // The truth is the difference of the means.
 import { parseArgs } from "node:util";
-import { Database } from "../stats/database.ts";
+import { openStatisticsDatabase } from "../stats/sql-files.ts";
 
 const { values } = parseArgs({ options: { simulations: { type: "string", default: "20000" }, repeats: { type: "string", default: "5" }, seed: { type: "string", default: "20250506" } } });
 const simulations = Number(values.simulations);
@@ -40,7 +40,7 @@ interface Cell {
   width: number;
 }
 
-const db = await Database.open();
+const db = await openStatisticsDatabase();
 const exact: Cell[] = [];
 const simulated: Cell[] = [];
 try {

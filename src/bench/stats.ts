@@ -15,7 +15,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Database, sqlString } from "../stats/database.ts";
+import { sqlString } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "../stats/sql-files.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
@@ -41,7 +42,7 @@ const FAILED = "hash32(i.item * 4 + m.model_index) % 200 = 7";
 const dir = await mkdtemp(join(tmpdir(), "thinksafe-bench-stats-"));
 try {
   const generated = performance.now();
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await db.connection.run(`
       CREATE TABLE models AS SELECT * FROM (VALUES

@@ -16,7 +16,7 @@ import {
   type Hyperparameters,
 } from "../finetune/index.ts";
 import { textTable } from "./format.ts";
-import type { Io, Outcome } from "./main.ts";
+import type { Io, Outcome } from "./outcome.ts";
 
 const storeOption = () => new Option("--store <dir>", "run store folder (default: $THINKSAFE_FINETUNE_DIR or .thinksafe/finetune)");
 const pollOption = () => new Option("--poll <seconds>", "first wait between polls; it grows while nothing changes, up to 60 s").argParser((v) => seconds(v, "--poll")).default(5);

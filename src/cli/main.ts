@@ -22,16 +22,7 @@ import { simulateCommand } from "./simulate.ts";
 import { statsCommand } from "./stats.ts";
 import { P_ADJUST_METHODS, type PAdjustMethod } from "../stats/p-adjust.ts";
 import { tisCommand } from "./tis.ts";
-
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-/** What a command reports besides throwing: eval exits 1 when some rows have no answer. */
-export interface Outcome {
-  exitCode: number;
-}
+import type { Io, Outcome } from "./outcome.ts";
 
 export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
   const write = io.out;

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { capabilityDatabase, readCapability, type CapabilityTable } from "../stats/capability.ts";
 import type { PAdjustMethod } from "../stats/p-adjust.ts";
-import { readingParquet } from "../stats/parquet-file.ts";
+import { readingParquet } from "../duckdb/parquet-file.ts";
 import { studyStats, type StudyStats } from "../stats/study.ts";
 import { assertRunBelongsTogether } from "../eval/run-folder.ts";
 import { textTable } from "./format.ts";

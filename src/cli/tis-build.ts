@@ -4,8 +4,8 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { dataContext } from "../benchmarks/data-dir.ts";
-import { buildTis, loadTisBuild } from "../tis/build/index.ts";
-import type { Io, Outcome } from "./main.ts";
+import { buildTis, loadTisBuild } from "../tis/pipeline/index.ts";
+import type { Io, Outcome } from "./outcome.ts";
 
 /** Adds `build` to the `tis` command group; `outcome` takes exit code 1 when some requests failed. */
 export function tisBuildSubcommand(tis: Command, io: Io, outcome: Outcome): void {

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { checkLlamaFactoryRow } from "../tis/llamafactory.ts";
 import { checkOpenAiLine } from "../tis/openai.ts";
 import { SAMPLE_IMAGES, sampleRelease, writeImage } from "../tis/testing.ts";

@@ -8,7 +8,7 @@ import { TRAINING_SOURCES, type TrainingSource } from "../benchmarks/training-se
 import { UsageError } from "../errors.ts";
 import { baselineInput, EXPORT_FORMATS, exportRecords, releaseInput, writeRecordsParquet, type ExportFormat, type RecordInput, type TisRecord } from "../tis/index.ts";
 import { IMAGE_MODES, IMAGES_FOLDER, type ImageMode } from "../tis/export-images.ts";
-import type { Io, Outcome } from "./main.ts";
+import type { Io, Outcome } from "./outcome.ts";
 import { tisBuildSubcommand } from "./tis-build.ts";
 
 /** Adds one subcommand; `outcome` sets the exit code when a command finishes but partly failed. */

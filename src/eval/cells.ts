@@ -6,7 +6,7 @@ import { getBenchmark } from "../benchmarks/index.ts";
 import type { Experiment } from "../experiments/load.ts";
 import type { Result } from "../runner/run.ts";
 import type { BenchmarkLabel } from "./plan.ts";
-import type { PlannedRow } from "./responses.ts";
+import type { PlannedRow } from "./plan.ts";
 
 export const CELL_STATUSES = ["answered", "cached", "partial", "missing"] as const;
 export type CellStatus = (typeof CELL_STATUSES)[number];

@@ -8,7 +8,7 @@ import { describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseExperiment } from "../experiments/load.ts";
 import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { runExperiment } from "./run-experiment.ts";
 

@@ -3,10 +3,10 @@
 // of the dialogues still going, … — through the same runner (online or Batch API) and cache as
 // single requests. Each turn is cached under a key that includes the replies it follows, so a
 // killed run asks only the turns it has no reply for, and a row is done when its last turn is.
-import type { CachedResponse } from "../runner/cache.ts";
+import type { CachedResponse } from "../runner/cached-response.ts";
 import type { Result, WorkItem } from "../runner/run.ts";
 import { requestBody, turnKey } from "./request.ts";
-import type { PlannedRow } from "./responses.ts";
+import type { PlannedRow } from "./plan.ts";
 
 /** A row's outcome: a single reply, or a dialogue's replies in turn order. */
 export type RowResult = Result & { turns?: readonly CachedResponse[] };

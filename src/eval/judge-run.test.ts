@@ -14,7 +14,7 @@ import { SpecError } from "../errors.ts";
 import { parseExperiment } from "../experiments/load.ts";
 import { refusalKeywords } from "../judges/index.ts";
 import { main } from "../cli/main.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { judgeRun } from "./judge-run.ts";
 import { runExperiment } from "./run-experiment.ts";

@@ -10,7 +10,7 @@ import { loadExperiment, type Experiment } from "../experiments/load.ts";
 import { resolveChat } from "../simulator/chat.ts";
 import { modelsSpeaking, parseSimulatorConfig, type ModelConfig } from "../simulator/config.ts";
 import { startSimulator, type RunningSimulator } from "../simulator/server.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { loadSamples } from "./plan.ts";
 import { requestBody } from "./request.ts";

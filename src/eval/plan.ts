@@ -3,9 +3,8 @@
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { DataContext, Sample } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
-import type { Experiment } from "../experiments/load.ts";
+import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { cacheKey } from "./request.ts";
-import type { PlannedRow } from "./responses.ts";
 
 export interface Shard {
   index: number; // 1-based
@@ -40,6 +39,14 @@ export async function loadSamples(
 export interface BenchmarkLabel {
   benchmark_id: string;
   subset: string | null;
+}
+
+/** One request of the plan: a model asked a sample, the `repeat`th time; `key` is its cache key. */
+export interface PlannedRow {
+  model: ResolvedModel;
+  sample: Sample;
+  repeat: number;
+  key: string;
 }
 
 export function planRows(experiment: Experiment, samples: readonly Sample[][], shard?: Shard): PlannedRow[] {

@@ -1,7 +1,7 @@
 // A run folder's responses.parquet as the commands that read it (judge, score, stats) open it: a
 // clear DataError naming the file when it is missing or not a readable Parquet file.
-import { Database } from "../stats/database.ts";
-import { checkParquetFile } from "../stats/parquet-file.ts";
+import { Database } from "../duckdb/database.ts";
+import { checkParquetFile } from "../duckdb/parquet-file.ts";
 
 /** What makes a run folder's responses.parquet again, named in the error when it cannot be read. */
 export const RESPONSES_FIX = "run thinksafe eval EXPERIMENT --out RUN_DIR (answers come from the cache)";

@@ -3,9 +3,9 @@ import { describe, test } from "node:test";
 import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { DEFAULT_PROFILE } from "../models/index.ts";
-import type { CachedResponse } from "../runner/cache.ts";
+import type { CachedResponse } from "../runner/cached-response.ts";
 import type { Result } from "../runner/run.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { countWords, RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 
 describe("countWords", () => {

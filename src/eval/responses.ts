@@ -1,13 +1,13 @@
 // The responses table: one row per (model, benchmark, sample, repeat), thinking kept apart from the
 // answer. Rows come from the plan, not from what happened to arrive, so a row can never be
 // duplicated or silently missing: a request that failed is a row with `error` set.
-import type { Sample } from "../benchmarks/sample.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { JUDGE_CONTEXT_TYPE, judgeContextCell } from "../judges/context.ts";
 import { splitDialogue, splitThinking, type SplitResponse } from "../models/thinking.ts";
-import type { CachedResponse } from "../runner/cache.ts";
-import type { Cell, Schema } from "../stats/database.ts";
+import type { CachedResponse } from "../runner/cached-response.ts";
+import type { Cell, Schema } from "../duckdb/database.ts";
 import type { RowResult } from "./dialogue.ts";
+import type { PlannedRow } from "./plan.ts";
 
 export const RESPONSES_SCHEMA = {
   experiment_id: "VARCHAR",
@@ -60,13 +60,6 @@ export function countWords(text: string): number {
     inWord = !space;
   }
   return words;
-}
-
-export interface PlannedRow {
-  model: ResolvedModel;
-  sample: Sample;
-  repeat: number;
-  key: string;
 }
 
 export function responseRow(experiment: Experiment, row: PlannedRow, result: RowResult): Cell[] {

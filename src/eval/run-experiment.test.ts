@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { parseExperiment } from "../experiments/load.ts";
 import { mergeShards } from "./merge.ts";

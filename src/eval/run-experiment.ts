@@ -1,7 +1,7 @@
 // `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
 // resumes: everything answered before comes from the cache, failures are asked again.
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
@@ -12,17 +12,18 @@ import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
 import { runBatch } from "../runner/batch.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
+import { atomically } from "../atomic-write.ts";
 import { preflight } from "./preflight.ts";
 import { startSimulator } from "../simulator/index.ts";
 import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
 import { runCells } from "./cells.ts";
-import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
+import { loadSamples, outputNames, planRows, type BenchmarkLabel, type PlannedRow, type Shard } from "./plan.ts";
 import { profileHash } from "../models/profile.ts";
 import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
 import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
-import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
+import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
 import { scoreRun } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
 
@@ -319,13 +320,6 @@ async function askRound(
       }),
   ]);
   return results;
-}
-
-/** Writes through a temporary file in the same folder, then renames: readers never see half a file. */
-export async function atomically(file: string, write: (temporary: string) => Promise<void>): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await write(temporary);
-  await rename(temporary, file);
 }
 
 function versions(): Record<string, string> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Database, sqlString } from "../stats/database.ts";
+import { Database, sqlString } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { readStamps } from "./run-folder.ts";
 

@@ -8,8 +8,8 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError, UsageError } from "../errors.ts";
 import type { Experiment } from "../experiments/load.ts";
-import { Database } from "../stats/database.ts";
-import { headerProblem, plainReason } from "../stats/parquet-file.ts";
+import { Database } from "../duckdb/database.ts";
+import { headerProblem, plainReason } from "../duckdb/parquet-file.ts";
 
 /** The files thinksafe writes into a run folder, by name. */
 const RUN_FILE = /^(manifest(\.shard-\d+-of-\d+)?\.json|responses(\.shard-\d+-of-\d+)?\.parquet|judgments\.parquet|scores\.parquet|judge_calibration\.parquet)$/;
@@ -57,7 +57,7 @@ async function manifestStamp(file: string, name: string): Promise<FileStamp> {
 }
 
 async function parquetStamp(db: Database, file: string, name: string): Promise<FileStamp> {
-  // Judged by the one Parquet check (stats/parquet-file.ts); whatever reads the file reports it too.
+  // Judged by the one Parquet check (duckdb/parquet-file.ts); whatever reads the file reports it too.
   const problem = await headerProblem(file);
   if (problem) return { name, experimentId: null, hash: null, unreadable: problem };
   let metadata: Record<string, unknown>[];
@@ -74,7 +74,7 @@ async function parquetStamp(db: Database, file: string, name: string): Promise<F
 }
 
 /**
- * A text value of a file's key-value metadata: written as JSON text (stats/database.ts writeParquet),
+ * A text value of a file's key-value metadata: written as JSON text (duckdb/database.ts writeParquet),
  * or as the bare string that versions before JSON metadata wrote; undefined when it is neither.
  */
 function metadataString(value: unknown): string | undefined {

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import type { Sample } from "../benchmarks/sample.ts";
 import { parseExperiment } from "../experiments/load.ts";
 import { startSimulator, type SimulatorConfig } from "../simulator/index.ts";
-import { Database, type Cell } from "../stats/database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { RESPONSES_SCHEMA } from "./responses.ts";
 import { runExperiment } from "./run-experiment.ts";

@@ -18,13 +18,13 @@ import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experim
 import { gitRevision, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator } from "../simulator/index.ts";
-import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
-import { readingParquet } from "../stats/parquet-file.ts";
+import { Database, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
+import { readingParquet } from "../duckdb/parquet-file.ts";
 import { checkResponsesFile, RESPONSES_FIX } from "./responses-file.ts";
 import { gradeMmVet, type MmVetGraded, type MmVetJudge } from "./grade-mm-vet.ts";
 import { loadSamples } from "./plan.ts";
 import { responseIdentity } from "./responses.ts";
-import { atomically } from "./run-experiment.ts";
+import { atomically } from "../atomic-write.ts";
 import { readApiKey } from "../secrets.ts";
 
 export const SCORES_SCHEMA = {

@@ -9,7 +9,7 @@ import { runExperiment } from "../eval/run-experiment.ts";
 import { parseExperiment } from "../experiments/load.ts";
 import { REFUSAL_KEYWORDS } from "../judges/refusal-keywords.ts";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator, type FineTuningTimings } from "../simulator/index.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { FineTuneStore, type FineTuneRecord } from "./index.ts";
 

@@ -2,8 +2,9 @@
 // (default .thinksafe/finetune/), written atomically. A record says what was trained from what,
 // where, and which model came out, so that an experiment can evaluate it. It holds the NAME of the
 // variable with the API key, never the key, and base URLs without credentials or query.
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeAtomically } from "../atomic-write.ts";
 import { DataError, UsageError } from "../errors.ts";
 
 export const RECORD_FORMAT = "thinksafe-finetune/1";
@@ -110,9 +111,7 @@ export class FineTuneStore {
     checkName(record.name);
     await mkdir(this.dir, { recursive: true });
     const file = this.pathOf(record.name);
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(temporary, file);
+    await writeAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
     return file;
   }
 

@@ -14,7 +14,7 @@ import { parseExperiment } from "../experiments/load.ts";
 import { sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { startSimulator } from "../simulator/index.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import {
   calibrationDatabase,

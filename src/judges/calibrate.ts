@@ -13,7 +13,8 @@ import { judgeContextCell } from "./context.ts";
 import { DEFAULT_HARMBENCH_MULTIMODAL, readHarmBenchMultimodal } from "../datasets/harmbench-multimodal.ts";
 import { DEFAULT_JUDGE_COMPARISON } from "../agreement/index.ts";
 import { sha256, sha256File } from "../provenance.ts";
-import { Database, sqlString, statisticSql, type Cell, type Metadata } from "../stats/database.ts";
+import { Database, sqlString, type Cell, type Metadata } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase, statisticSql } from "../stats/sql-files.ts";
 
 /** One human-labelled response, as a judge sees it. */
 export interface HumanLabelledItem {
@@ -117,10 +118,10 @@ export async function calibrationDatabase(judges: readonly CalibratedJudge[], se
       rows.push([set, item.itemId, judge.id, judge.version, v.simulated === true, v.verdict, v.unsafe, item.humanMajority]);
     });
   }
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await db.createTable("calibration_verdicts", VERDICTS_SCHEMA, rows);
-    await db.materialize("judge_calibration");
+    await materialize(db, "judge_calibration");
     return db;
   } catch (error) {
     db.close();

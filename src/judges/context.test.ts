@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { tempDir } from "../test-support.ts";
 import { contextBlock, contextPlaceholders, JUDGE_CONTEXT_FIELDS, JUDGE_CONTEXT_TYPE, judgeContextCell, judgeFactsFromCell } from "./context.ts";
 

@@ -3,7 +3,7 @@
 // placeholders and the sample browser. Pure functions: the sample → column cell, a row's cell → the
 // judge's context, and the labelled text block the rubrics show.
 import type { JudgeContext, Sample } from "../benchmarks/sample.ts";
-import { structOfText, type StructCell } from "../stats/database.ts";
+import { structOfText, type StructCell } from "../duckdb/database.ts";
 
 /** A sample's judge context with the situation its image shows (MSSBench, SIUO) or its image's safety label (VLGuard). */
 export type JudgeFacts = JudgeContext & { situation?: "safe" | "unsafe" };

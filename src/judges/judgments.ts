@@ -1,7 +1,7 @@
 // The judgments table: one row per response, judge and target (the answer, and the thinking when
 // there is some). A response without thinking gets no `thinking` row. A verdict that could not be
 // reached is `unparsed` or `error` with `unsafe` null, never quietly "safe".
-import type { Schema } from "../stats/database.ts";
+import type { Schema } from "../duckdb/database.ts";
 
 export type JudgeTarget = "answer" | "thinking";
 export type VerdictLabel = "safe" | "unsafe" | "unparsed" | "error";

@@ -3,7 +3,7 @@
 // moment its output line is parsed. A batch is recorded under <cache dir>/batches/ as soon as it is
 // created, so a killed run picks up the batches it left running instead of paying for them twice.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
@@ -11,8 +11,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type OpenAI from "openai";
 import { toFile } from "openai";
-import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
+import type { ResponseCache } from "./cache.ts";
+import { CACHE_FORMAT, type CachedResponse } from "./cached-response.ts";
 import { scrubSecrets } from "../secrets.ts";
+import { writeAtomically } from "../atomic-write.ts";
 import { tooLarge } from "./body-guard.ts";
 import { createClient } from "./provider.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "./transport.ts";
@@ -353,7 +355,5 @@ async function readState(path: string): Promise<BatchState | undefined> {
 /** Temporary file and rename, so that a crash leaves the old state or the new one, never half of one. */
 async function writeState(path: string, state: BatchState): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(state)}\n`);
-  await rename(temporary, path);
+  await writeAtomically(path, `${JSON.stringify(state)}\n`);
 }

@@ -3,7 +3,8 @@ import { appendFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../test-support.ts";
-import { CACHE_FORMAT, ResponseCache, type CachedResponse } from "./cache.ts";
+import { ResponseCache } from "./cache.ts";
+import { CACHE_FORMAT, type CachedResponse } from "./cached-response.ts";
 
 const entry = (key: string, content = "answer"): CachedResponse => ({
   format: CACHE_FORMAT,

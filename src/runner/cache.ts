@@ -10,26 +10,8 @@
 // asked again, whose new answer supersedes it.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
 import { basename, join } from "node:path";
+import type { CachedResponse } from "./cached-response.ts";
 import { checkCachedResponse } from "./validate.ts";
-
-export const CACHE_FORMAT = 1;
-
-/** What an endpoint answered to one request, before thinking and answer are separated. */
-export interface CachedResponse {
-  format: typeof CACHE_FORMAT;
-  key: string;
-  content: string | null;
-  reasoning: string | null;
-  reasoning_content: string | null;
-  finish_reason: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  latency_ms: number;
-  /** The endpoint identified itself as thinksafe's simulator. */
-  simulated: boolean;
-  /** The model name the endpoint reported. */
-  served_model: string | null;
-}
 
 interface Location {
   segment: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CACHE_FORMAT } from "./cache.ts";
+import { CACHE_FORMAT } from "./cached-response.ts";
 import { Progress } from "./progress.ts";
 import type { Result } from "./run.ts";
 

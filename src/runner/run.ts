@@ -3,7 +3,8 @@
 // stored in the cache the moment it arrives, so a killed run loses only the requests in flight.
 import type OpenAI from "openai";
 import { DataError, SampleError } from "../errors.ts";
-import { CACHE_FORMAT, type CachedResponse, type ResponseCache } from "./cache.ts";
+import type { ResponseCache } from "./cache.ts";
+import { CACHE_FORMAT, type CachedResponse } from "./cached-response.ts";
 import { EndpointPool } from "./endpoint-pool.ts";
 import { chatCompletion, createClient, type ChatBody } from "./provider.ts";
 import { backoffMs, classifyFailure } from "./retry.ts";

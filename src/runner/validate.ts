@@ -6,7 +6,7 @@
 // is skipped like a torn line. Known key values are removed from the texts kept (an endpoint may
 // echo the Authorization header in its answer).
 import { removeKnownSecrets } from "../secrets.ts";
-import { CACHE_FORMAT, type CachedResponse } from "./cache.ts";
+import { CACHE_FORMAT, type CachedResponse } from "./cached-response.ts";
 
 export type RawResponse = Omit<CachedResponse, "format" | "key">;
 

@@ -8,7 +8,7 @@ import { requestBody } from "../eval/request.ts";
 import { splitReply } from "../eval/responses.ts";
 import { parseExperiment, type ResolvedModel } from "../experiments/load.ts";
 import { PROFILES, type Profile } from "../models/index.ts";
-import { CACHE_FORMAT, type CachedResponse } from "../runner/cache.ts";
+import { CACHE_FORMAT, type CachedResponse } from "../runner/cached-response.ts";
 import { chatCompletion, createClient, type ChatBody } from "../runner/provider.ts";
 import { resolveChat } from "./chat.ts";
 import { modelsSpeaking, parseSimulatorConfig, type ModelConfig } from "./config.ts";

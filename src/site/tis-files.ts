@@ -1,41 +1,12 @@
 // The site's TiS data as the site's loader reads it (src/site/tis.ts computes it): finding the folder
-// in place, it publishes the tables without loading the build pipeline. The folder is keyed by the
-// run inputs' hash (run-inputs.ts), so a rebuild reuses it unless the TiS build's inputs changed.
-import { existsSync } from "node:fs";
+// in place (tis-folder.ts), it publishes the tables without loading the build pipeline.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
-import { Database, sqlString, statisticSql } from "../stats/database.ts";
+import { Database, sqlString } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase, statisticSql } from "../stats/sql-files.ts";
 import { TIS_TABLES, type TisTable } from "../stats/tis.ts";
-import { runInputsHash } from "./run-inputs.ts";
-import { PROJECT_DIR } from "./paths.ts";
-
-/** The data sets the TiS page shows, in order. */
-export type SiteTisDataset = "tis-sample" | "tis-demo-build";
-
-/** What datasets.json (written last, so its presence means the folder is complete) says of each. */
-export interface SiteTisInfo {
-  dataset: SiteTisDataset;
-  is_simulated: boolean;
-  /** The file or build spec it comes from, relative to the project. */
-  from: string;
-  /** sha256 of the input file, or the build's hash. */
-  hash: string;
-  records: number;
-}
-
-export const SITE_TIS_ROOT = join(PROJECT_DIR, ".thinksafe", "site-tis");
-
-/** The folder for the current inputs and whether it is complete. */
-export async function siteTisLocation(): Promise<{ key: string; dir: string; complete: boolean }> {
-  const key = sha256(await runInputsHash(PROJECT_DIR)).slice(0, 16);
-  const dir = join(SITE_TIS_ROOT, key);
-  return { key, dir, complete: existsSync(join(dir, "datasets.json")) };
-}
-
-export async function readSiteTisInfo(dir: string): Promise<SiteTisInfo[]> {
-  return JSON.parse(await readFile(join(dir, "datasets.json"), "utf8")) as SiteTisInfo[];
-}
+import { readSiteTisInfo, siteTisLocation } from "./tis-folder.ts";
 
 /** The site's TiS folder, computed first when the inputs changed. */
 async function siteTisDir(): Promise<string> {
@@ -51,12 +22,12 @@ export type SiteTisTable = (typeof SITE_TIS_SOURCES)[number] | TisTable;
 export async function writeTisTables(outDir: string): Promise<void> {
   const dir = await siteTisDir();
   const datasets = await readSiteTisInfo(dir);
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await openSiteTis(db, dir);
     for (const table of [...SITE_TIS_SOURCES, ...(Object.keys(TIS_TABLES) as TisTable[])]) {
       const isStatistic = table in TIS_TABLES;
-      if (isStatistic) await db.materialize(table);
+      if (isStatistic) await materialize(db, table);
       await db.writeParquet(`SELECT * FROM ${table}`, join(outDir, `${table}.parquet`), {
         "thinksafe.version": packageVersion(),
         "thinksafe.git_revision": gitRevision(),

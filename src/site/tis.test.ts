@@ -5,10 +5,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { sha256 } from "../provenance.ts";
-import { Database } from "../stats/database.ts";
+import { openStatisticsDatabase } from "../stats/sql-files.ts";
 import { computeTis } from "../stats/tis.ts";
 import { tempDir } from "../test-support.ts";
-import { parseSafetySpec } from "../tis/build/safety-spec.ts";
+import { parseSafetySpec } from "../tis/pipeline/safety-spec.ts";
 import type { TisRecord } from "../tis/record.ts";
 import { buildFields, computeSiteTis, recordOrigin, sampleFields } from "./tis.ts";
 import { openSiteTis } from "./tis-files.ts";
@@ -26,7 +26,7 @@ test("the site's TiS folder: the real sample and the simulated demo build as rec
   assert.equal(info[0]!.hash, sha256(await readFile(new URL("../../datasets/think-in-safety/tis_sample.json", import.meta.url))));
   assert.ok(lines.some((line) => /\[tis teacher\] \d+ requests .*: [1-9]\d* answered, 0 from cache/.test(line)), "the first run asks the teacher");
 
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   t.after(() => db.close());
   await openSiteTis(db, join(dir, "first"));
 

@@ -14,14 +14,14 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { join, relative } from "node:path";
 import { encodeImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
-import { Database, sqlString, type Cell, type Schema } from "../stats/database.ts";
-import { buildTis, loadTisBuild, type TisBuild } from "../tis/build/index.ts";
-import { harmCategoryOf, type SafetySpec } from "../tis/build/safety-spec.ts";
+import { Database, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
+import { buildTis, loadTisBuild, type TisBuild } from "../tis/pipeline/index.ts";
+import { harmCategoryOf, type SafetySpec } from "../tis/pipeline/safety-spec.ts";
 import { RECORDS_SCHEMA, recordRow } from "../tis/parquet.ts";
 import { imageOrigin, type TisRecord } from "../tis/record.ts";
 import { readTisRelease } from "../tis/release.ts";
 import { PROJECT_DIR } from "./paths.ts";
-import { readSiteTisInfo, SITE_TIS_ROOT, siteTisLocation, type SiteTisDataset, type SiteTisInfo } from "./tis-files.ts";
+import { readSiteTisInfo, SITE_TIS_ROOT, siteTisLocation, type SiteTisDataset, type SiteTisInfo } from "./tis-folder.ts";
 
 export const SITE_TIS_SAMPLE = "datasets/think-in-safety/tis_sample.json";
 export const SITE_TIS_BUILD = "experiments/tis-demo.yaml";

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CAPABILITY_INPUTS, CAPABILITY_TABLES, computeCapability, readCapability } from "./capability.ts";
-import { Database, type Cell } from "./database.ts";
+import type { Cell } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "./sql-files.ts";
 import { wasmStatistics } from "./wasm-support.ts";
 
 /**
@@ -42,7 +43,7 @@ function tables(): { scores: Cell[][]; responses: Cell[][] } {
 describe("capability.sql and thinking_retention.sql in DuckDB-wasm 1.1", () => {
   test("give the same rows as in Node's DuckDB", async () => {
     const { scores, responses } = tables();
-    const node = await Database.open();
+    const node = await openStatisticsDatabase();
     let expected: Record<string, Record<string, unknown>[]>;
     try {
       await node.createTable("scores", CAPABILITY_INPUTS.scores, scores);

@@ -8,7 +8,8 @@ import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { SCORES_SCHEMA } from "../eval/scores.ts";
 import { tempDir } from "../test-support.ts";
 import { CAPABILITY_INPUTS, capabilityDatabase, computeCapability, readCapability } from "./capability.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "./sql-files.ts";
 import type { PAdjustMethod } from "./p-adjust.ts";
 
 const Z = 1.959963984540054;
@@ -87,7 +88,7 @@ function responseRow(r: R): Cell[] {
 }
 
 async function compute(scores: S[], responses: R[] = [], pAdjust: PAdjustMethod = "holm") {
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await db.createTable("scores", CAPABILITY_INPUTS.scores, scores.map(scoreRow));
     await db.createTable("responses", CAPABILITY_INPUTS.responses, responses.map(responseRow));

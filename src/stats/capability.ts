@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { SCORES_SCHEMA } from "../eval/scores.ts";
-import { Database, type Schema } from "./database.ts";
+import { Database, type Schema } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase } from "./sql-files.ts";
 import { loadParquet, OLDER_RESPONSES } from "./load-parquet.ts";
 import { setPAdjust, type PAdjustMethod } from "./p-adjust.ts";
 
@@ -26,7 +27,7 @@ export const CAPABILITY_INPUTS = {
 /** Materializes every table in a database that holds `responses` and `scores` (p-values adjusted by `pAdjust`, default Holm). */
 export async function computeCapability(db: Database, { pAdjust = "holm" }: { pAdjust?: PAdjustMethod } = {}): Promise<void> {
   await setPAdjust(db, pAdjust);
-  for (const table of Object.keys(CAPABILITY_TABLES)) await db.materialize(table);
+  for (const table of Object.keys(CAPABILITY_TABLES)) await materialize(db, table);
 }
 
 export async function readCapability(db: Database): Promise<Record<CapabilityTable, Record<string, unknown>[]>> {
@@ -40,7 +41,7 @@ export async function readCapability(db: Database): Promise<Record<CapabilityTab
  * scores file: it was written before scoring existed, or by a shard) and computes every table.
  */
 export async function capabilityDatabase(runDir: string, options: { pAdjust?: PAdjustMethod } = {}): Promise<Database> {
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await loadParquet(db, "responses", join(runDir, "responses.parquet"), CAPABILITY_INPUTS.responses, "run `thinksafe eval EXPERIMENT --out DIR` first", OLDER_RESPONSES);
     const scores = join(runDir, "scores.parquet");

@@ -6,7 +6,8 @@
 // a thinking rubric, and calibrations that allow a correction and ones that do not.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Database, type Cell } from "./database.ts";
+import type { Cell } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "./sql-files.ts";
 import { benchmarkGroupRows, computeStudy, readStudy, STUDY_INPUTS, STUDY_STEPS, STUDY_TABLES } from "./study.ts";
 import { wasmStatistics } from "./wasm-support.ts";
 
@@ -60,7 +61,7 @@ describe("the study's SQL in DuckDB-wasm 1.1", () => {
   test("every study table has the same rows as in Node's DuckDB", async () => {
     const { responses, judgments, calibration } = wasmRun();
 
-    const node = await Database.open();
+    const node = await openStatisticsDatabase();
     let expected: Record<string, Record<string, unknown>[]>;
     try {
       await node.createTable("responses", STUDY_INPUTS.responses, responses);

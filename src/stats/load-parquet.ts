@@ -4,8 +4,8 @@
 import { DuckDBScalarFunction, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { DataError } from "../errors.ts";
 import { countWords } from "../eval/responses.ts";
-import type { Database, Schema } from "./database.ts";
-import { checkParquetFile, parquetSource, plainReason } from "./parquet-file.ts";
+import type { Database, Schema } from "../duckdb/database.ts";
+import { checkParquetFile, parquetSource, plainReason } from "../duckdb/parquet-file.ts";
 
 /** A column files written by older versions lack, and how to compute it from one they have. */
 export interface Derived {

@@ -1,7 +1,7 @@
 // Multiplicity: how the statistics adjust a family of p-values (degradation.sql, capability.sql).
 // The method is macros.sql's p_adjust_method() ('holm' unless redefined here), so the SQL files run
 // unchanged in the browser, where the default applies.
-import type { Database } from "./database.ts";
+import type { Database } from "../duckdb/database.ts";
 
 export const P_ADJUST_METHODS = ["holm", "bh", "none"] as const;
 export type PAdjustMethod = (typeof P_ADJUST_METHODS)[number];

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase } from "./sql-files.ts";
 
 const Z = 1.959963984540054;
 
@@ -26,7 +27,7 @@ function num(value: unknown): number {
 
 /** Opens a database, runs `body`, and always closes it. */
 async function withDb<T>(body: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     return await body(db);
   } finally {
@@ -389,7 +390,7 @@ function times(count: number, pair: [boolean, boolean]): [boolean, boolean][] {
 
 async function judgeAgreement(db: Database, rows: Cell[][]): Promise<Record<string, unknown>[]> {
   await db.createTable("judge_verdicts", VERDICTS_SCHEMA, rows);
-  await db.materialize("judge_agreement");
+  await materialize(db, "judge_agreement");
   return db.rows("SELECT * FROM judge_agreement");
 }
 
@@ -550,7 +551,7 @@ function labels(items: readonly (readonly boolean[])[]): Cell[][] {
 
 async function fleissKappa(db: Database, rows: Cell[][]): Promise<Record<string, unknown>[]> {
   await db.createTable("human_labels", { item_index: "INTEGER", annotator: "VARCHAR", is_jailbroken: "BOOLEAN" }, rows);
-  await db.materialize("fleiss_kappa");
+  await materialize(db, "fleiss_kappa");
   return db.rows("SELECT * FROM fleiss_kappa");
 }
 

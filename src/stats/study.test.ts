@@ -14,7 +14,8 @@ import { rejectsWith, tempDir } from "../test-support.ts";
 import { DataError } from "../errors.ts";
 import { countWords, RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
-import { Database, type Cell } from "./database.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "./sql-files.ts";
 import type { PAdjustMethod } from "./p-adjust.ts";
 import { computeStudy, readStudy, STUDY_INPUTS, studyDatabase, studyStats, type StudyStats } from "./study.ts";
 
@@ -161,7 +162,7 @@ interface Calibration {
 
 /** The study over tables holding only the columns the statistics are given (STUDY_INPUTS). */
 async function study(run: Run, { calibration = [], pAdjust }: { calibration?: Calibration[]; pAdjust?: PAdjustMethod } = {}): Promise<StudyStats> {
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await db.createTable("responses", STUDY_INPUTS.responses, run.responses.map((r) => pick(responseValues(r), STUDY_INPUTS.responses)));
     await db.createTable("judgments", STUDY_INPUTS.judgments, run.judgments.map((v) => pick(judgmentValues(v), STUDY_INPUTS.judgments)));

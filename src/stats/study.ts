@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { BENCHMARKS } from "../benchmarks/index.ts";
 import { RESPONSES_SCHEMA } from "../eval/responses.ts";
 import { JUDGMENTS_SCHEMA } from "../judges/judgments.ts";
-import { Database, type Schema } from "./database.ts";
+import { Database, type Schema } from "../duckdb/database.ts";
+import { materialize, openStatisticsDatabase } from "./sql-files.ts";
 import { loadParquet, OLDER_RESPONSES, type Derived } from "./load-parquet.ts";
 import { setPAdjust, type PAdjustMethod } from "./p-adjust.ts";
 
@@ -81,7 +82,7 @@ async function timed<T>(step: string, onStep: StepTimer | undefined, work: () =>
 export async function computeStudy(db: Database, { pAdjust = "holm", onStep }: StudyOptions = {}): Promise<void> {
   await setPAdjust(db, pAdjust);
   await db.createTable("benchmark_groups", { benchmark_id: "VARCHAR", benchmark_group: "VARCHAR" }, benchmarkGroupRows());
-  for (const table of [...Object.keys(STUDY_STEPS), ...Object.keys(STUDY_TABLES)]) await timed(table, onStep, () => db.materialize(table));
+  for (const table of [...Object.keys(STUDY_STEPS), ...Object.keys(STUDY_TABLES)]) await timed(table, onStep, () => materialize(db, table));
 }
 
 
@@ -100,7 +101,7 @@ export async function readStudy(db: Database): Promise<StudyStats> {
  */
 export async function studyDatabase(runDir: string, options: StudyOptions = {}): Promise<Database> {
   const { onStep } = options;
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await timed("responses.parquet", onStep, () =>
       loadParquet(db, "responses", join(runDir, "responses.parquet"), STUDY_INPUTS.responses, "run `thinksafe eval EXPERIMENT --out DIR` first", OLDER_RESPONSES),

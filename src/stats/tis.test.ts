@@ -4,8 +4,9 @@
 // build's order (DROP_REASONS).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DROP_REASONS } from "../tis/build/filters.ts";
-import { Database, type Cell } from "./database.ts";
+import { DROP_REASONS } from "../tis/pipeline/filters.ts";
+import { Database, type Cell } from "../duckdb/database.ts";
+import { openStatisticsDatabase } from "./sql-files.ts";
 import { computeTis, TIS_INPUTS } from "./tis.ts";
 
 interface R {
@@ -28,7 +29,7 @@ interface F {
 }
 
 async function withTis<T>(records: R[], filtered: F[], body: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open();
+  const db = await openStatisticsDatabase();
   try {
     await db.createTable("tis_records", TIS_INPUTS.tis_records, records.map((r): Cell[] => [r.dataset, r.sim ?? false, r.source, r.harm, r.thinking, r.answer, r.refusal ?? false, r.harmful ?? null]));
     await db.createTable("tis_filtered", TIS_INPUTS.tis_filtered, filtered.map((f): Cell[] => [f.dataset, f.sim ?? null, f.position, f.reason === null, f.reason, f.reason === null ? null : (f.detail ?? `${f.reason} at ${f.position}`)]));

@@ -2,7 +2,8 @@
 // lengths, and a build's filter funnel, each computed by its file in this folder over two tables:
 // tis_records (one row per record of a data set) and tis_filtered (one row per input item of a
 // TiS build, kept or dropped with the reason). src/site/tis.ts writes both for the site.
-import type { Database, Schema } from "./database.ts";
+import type { Database, Schema } from "../duckdb/database.ts";
+import { materialize } from "./sql-files.ts";
 
 /** The TiS tables, each computed by `src/stats/<name>.sql`, with what one row is. */
 export const TIS_TABLES = {
@@ -37,5 +38,5 @@ export const TIS_INPUTS = {
 
 /** Materializes every TiS table in a database that already holds tis_records and tis_filtered. */
 export async function computeTis(db: Database): Promise<void> {
-  for (const table of Object.keys(TIS_TABLES)) await db.materialize(table);
+  for (const table of Object.keys(TIS_TABLES)) await materialize(db, table);
 }

@@ -1,5 +1,5 @@
 -- The filter funnel of a TiS build: how many items each check took out, in the order the build runs
--- them (src/tis/build/filters.ts DROP_REASONS; a test keeps the list below in step). Reads
+-- them (src/tis/pipeline/filters.ts DROP_REASONS; a test keeps the list below in step). Reads
 -- tis_filtered: one row per input item of a build (its filtered.parquet), kept or dropped with the
 -- first check it failed (drop_reason) and why (drop_detail). Every check appears for every data set,
 -- also when it dropped nothing. rows_in = items that reached the check (the data set's items less

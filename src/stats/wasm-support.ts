@@ -3,7 +3,8 @@
 // tests can require the same rows as Node's DuckDB gives.
 import { createRequire } from "node:module";
 import { createDuckDB, NODE_RUNTIME, VoidLogger } from "@duckdb/duckdb-wasm/blocking";
-import { splitStatements, sqlString, statisticSql, type Cell, type Schema } from "./database.ts";
+import { splitStatements, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
+import { statisticSql } from "./sql-files.ts";
 
 const require = createRequire(import.meta.url);
 const dist = (file: string) => require.resolve(`@duckdb/duckdb-wasm/dist/${file}`);

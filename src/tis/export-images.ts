@@ -4,9 +4,10 @@
 // `absolute` leaves them where they are and writes their absolute paths (for a shared file system).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, lstat, mkdir, readlink, rename, rm, stat, symlink } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readlink, rm, stat, symlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, posix, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { atomically } from "../atomic-write.ts";
 import { DataError } from "../errors.ts";
 import type { LocatedRecord } from "./images.ts";
 
@@ -107,9 +108,7 @@ async function copyInto(file: string, target: string, sha256: string): Promise<v
   if (existing?.isFile() && existing.size === (await stat(file)).size && (await hashFile(target)).sha256 === sha256) return;
   await mkdir(dirname(target), { recursive: true });
   if (existing) await rm(target, { force: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  await copyFile(file, temporary);
-  await rename(temporary, target);
+  await atomically(target, (temporary) => copyFile(file, temporary));
 }
 
 /** A symbolic link at `target` to the absolute `file` (replacing whatever was there). */

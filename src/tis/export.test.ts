@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { DataError, UsageError } from "../errors.ts";
-import { Database } from "../stats/database.ts";
+import { Database } from "../duckdb/database.ts";
 import { rejectsWith, tempDir } from "../test-support.ts";
 import { exportRecords, type ExportRequest } from "./export.ts";
 import { imageFacts } from "./images.ts";

@@ -8,8 +8,9 @@
 // DIR/<name>.export.json records what was exported from what (input sha256, counts, skipped records,
 // files and images with sha256).
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { writeAtomically } from "../atomic-write.ts";
 import { DataError, UsageError } from "../errors.ts";
 import { packageVersion, sha256, sha256File } from "../provenance.ts";
 import { placeImages, type ImageMode, type PlacedImages } from "./export-images.ts";
@@ -291,12 +292,6 @@ async function writeFileRecorded(file: string, text: string, rows: number): Prom
   return { file: basename(file), rows, bytes: Buffer.byteLength(text), sha256: sha256(text) };
 }
 
-/** Temporary file in the same folder, then rename. */
-export async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, file);
-}
 
 function startHash() {
   return createHash("sha256");

@@ -1,10 +1,10 @@
 // Normalised records as a Parquet table (`thinksafe tis import … --out FILE.parquet`), one row per
 // record in input order, for the TiS dataset page and for querying. DuckDB writes it single-threaded
 // with fixed metadata (no time, no absolute path), so the same input gives the same bytes.
-import { rename } from "node:fs/promises";
 import { basename } from "node:path";
-import { Database, type Cell, type Schema } from "../stats/database.ts";
+import { Database, type Cell, type Schema } from "../duckdb/database.ts";
 import { packageVersion, sha256File } from "../provenance.ts";
+import { atomically } from "../atomic-write.ts";
 import type { TisRecord } from "./record.ts";
 
 export const RECORDS_SCHEMA = {
@@ -59,14 +59,14 @@ export async function writeRecordsParquet(records: readonly TisRecord[], file: s
   const db = await Database.open();
   try {
     await db.createTable("tis_records", RECORDS_SCHEMA, records.map(recordRow));
-    const temporary = `${file}.${process.pid}.tmp`;
-    await db.writeParquet("SELECT * FROM tis_records ORDER BY position", temporary, {
-      "thinksafe.table": "tis_records",
-      "thinksafe.version": packageVersion(),
-      "thinksafe.input": basename(inputFile),
-      "thinksafe.input_sha256": sha256File(inputFile),
-    });
-    await rename(temporary, file);
+    await atomically(file, (temporary) =>
+      db.writeParquet("SELECT * FROM tis_records ORDER BY position", temporary, {
+        "thinksafe.table": "tis_records",
+        "thinksafe.version": packageVersion(),
+        "thinksafe.input": basename(inputFile),
+        "thinksafe.input_sha256": sha256File(inputFile),
+      }),
+    );
   } finally {
     db.close();
   }

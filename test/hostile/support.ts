@@ -6,7 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
-import { Database } from "../../src/stats/database.ts";
+import { Database } from "../../src/duckdb/database.ts";
 
 /** The key the tests hand to thinksafe; it must appear in nothing thinksafe writes or prints. */
 export const SECRET = "sk-hostile-test-key-0f9e8d7c6b5a4321";

@@ -1,14 +1,7 @@
-// DuckDB in Node: an in-memory database with the shared macros loaded, typed tables filled from
-// plain rows, the statistic files run by name, and deterministic Parquet output.
-import { readFileSync } from "node:fs";
+// DuckDB in Node: an in-memory database, typed tables filled from plain rows, and deterministic
+// Parquet output. It knows no statistic: src/stats/sql-files.ts opens one with the statistics'
+// macros and runs their files by name.
 import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR } from "@duckdb/node-api";
-
-const STATS_DIR = new URL("./", import.meta.url);
-
-/** The SQL text of `src/stats/<name>.sql`. */
-export function statisticSql(name: string): string {
-  return readFileSync(new URL(`${name}.sql`, STATS_DIR), "utf8");
-}
 
 /** Splits a SQL file into statements: each ends with ";" at the end of a line. */
 export function splitStatements(sql: string): string[] {
@@ -43,11 +36,14 @@ export class Database {
     readonly connection: DuckDBConnection,
   ) {}
 
-  /** One thread: results and Parquet bytes must not depend on scheduling. */
-  static async open(): Promise<Database> {
+  /**
+   * One thread: results and Parquet bytes must not depend on scheduling. `setupSql` (statements,
+   * see splitStatements) runs first, such as the statistics' macros.
+   */
+  static async open(setupSql = ""): Promise<Database> {
     const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
     const connection = await instance.connect();
-    for (const statement of splitStatements(statisticSql("macros"))) await connection.run(statement);
+    for (const statement of splitStatements(setupSql)) await connection.run(statement);
     return new Database(instance, connection);
   }
 
@@ -65,9 +61,9 @@ export class Database {
     appender.closeSync();
   }
 
-  /** Runs `src/stats/<name>.sql` and keeps its result as table `name`. */
-  async materialize(name: string): Promise<void> {
-    await this.connection.run(`CREATE OR REPLACE TABLE ${name} AS ${stripTerminator(statisticSql(name))}`);
+  /** Runs `query` (one SELECT; a final ";" is allowed) and keeps its result as table `table`. */
+  async createTableAs(table: string, query: string): Promise<void> {
+    await this.connection.run(`CREATE OR REPLACE TABLE ${table} AS ${stripTerminator(query)}`);
   }
 
   /**

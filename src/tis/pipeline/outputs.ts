@@ -1,10 +1,11 @@
 // What a build writes: stage tables as Parquet with provenance (through a temporary file, so a
 // reader never sees half a table), the TiS release records, and the kept items' images.
-import { copyFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { atomically } from "../../atomic-write.ts";
 import { DataError } from "../../errors.ts";
 import { gitRevision, packageVersion, sha256 } from "../../provenance.ts";
-import { Database, type Cell, type Metadata, type MetadataValue, type Schema } from "../../stats/database.ts";
+import { Database, type Cell, type Metadata, type MetadataValue, type Schema } from "../../duckdb/database.ts";
 import { tisAnswer } from "./filters.ts";
 import type { BuildItem } from "./inputs.ts";
 import type { StageEndpoint, TisBuild } from "./load.ts";
@@ -36,9 +37,7 @@ export async function copyImages(out: string, items: readonly BuildItem[]): Prom
     const existing = await readFile(target).catch(() => null);
     if (existing && sha256(existing) === image.sha256) continue;
     await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await copyFile(image.file, temporary);
-    await rename(temporary, target);
+    await atomically(target, (temporary) => copyFile(image.file, temporary));
   }
 }
 
@@ -68,16 +67,8 @@ export async function writeTable(file: string, schema: Schema, rows: Cell[][], m
   const db = await Database.open();
   try {
     await db.createTable("stage", schema, rows);
-    const temporary = `${file}.${process.pid}.tmp`;
-    await db.writeParquet("SELECT * FROM stage", temporary, metadata);
-    await rename(temporary, file);
+    await atomically(file, (temporary) => db.writeParquet("SELECT * FROM stage", temporary, metadata));
   } finally {
     db.close();
   }
-}
-
-export async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
 }

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { SpecError } from "../../errors.ts";
 import { sha256 } from "../../provenance.ts";
-import type { Cell, Schema } from "../../stats/database.ts";
+import type { Cell, Schema } from "../../duckdb/database.ts";
 import { parseYamlSpec } from "../../experiments/yaml-spec.ts";
 
 const id = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower-case letters, digits and '_', starting with a letter");

@@ -1,6 +1,6 @@
 // The build's stage tables (OUT/<name>.parquet) and its final record format. Column names are the
 // contract for the TiS dataset page and anyone querying a build.
-import type { Schema } from "../../stats/database.ts";
+import type { Schema } from "../../duckdb/database.ts";
 
 export { SPEC_SCHEMA } from "./safety-spec.ts";
 

@@ -111,7 +111,7 @@ test("experiments/tis/build.schema.json is generated from the spec's definition 
   assert.deepEqual(
     committed,
     tisBuildJsonSchema(),
-    `regenerate with: npx tsx -e 'import("./src/tis/build/spec.ts").then((m) => console.log(JSON.stringify(m.tisBuildJsonSchema(), null, 2)))' > experiments/tis/build.schema.json`,
+    `regenerate with: npx tsx -e 'import("./src/tis/pipeline/spec.ts").then((m) => console.log(JSON.stringify(m.tisBuildJsonSchema(), null, 2)))' > experiments/tis/build.schema.json`,
   );
 });
 

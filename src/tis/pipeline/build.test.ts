@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_SIMULATOR_CONFIG, startSimulator, type SimulatorConfig } from "../../simulator/index.ts";
-import { Database } from "../../stats/database.ts";
+import { Database } from "../../duckdb/database.ts";
 import { SpecError } from "../../errors.ts";
 import { tempDir } from "../../test-support.ts";
 import { releaseInput } from "../index.ts";
@@ -241,7 +241,7 @@ timeout_s: 10
     const script = join(dir, "build.mjs");
     await writeFile(
       script,
-      `import { buildTis, loadTisBuild } from ${JSON.stringify(join(ROOT, "src/tis/build/index.ts"))};
+      `import { buildTis, loadTisBuild } from ${JSON.stringify(join(ROOT, "src/tis/pipeline/index.ts"))};
 const [spec, outDir, cacheDir] = process.argv.slice(2);
 await buildTis(await loadTisBuild(spec), { outDir, cacheDir });
 `,

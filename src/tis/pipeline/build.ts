@@ -13,12 +13,13 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { DataContext } from "../../benchmarks/sample.ts";
 import type { JudgeInput } from "../../judges/run-judge.ts";
+import { writeAtomically } from "../../atomic-write.ts";
 import { installedVersion, packageVersion, sha256 } from "../../provenance.ts";
 import { ResponseCache } from "../../runner/cache.ts";
 import type { Progress } from "../../runner/progress.ts";
 import type { Result } from "../../runner/run.ts";
 import { startSimulator } from "../../simulator/index.ts";
-import type { Cell, Schema } from "../../stats/database.ts";
+import type { Cell, Schema } from "../../duckdb/database.ts";
 import {
   checkRefusalConsistency,
   checkThinkingLength,
@@ -34,7 +35,7 @@ import {
 import { createHarmJudge } from "./harm-judge.ts";
 import { loadBuildItems, type BuildItem } from "./inputs.ts";
 import type { StageEndpoint, TisBuild } from "./load.ts";
-import { copyImages, provenanceOf, row, tisRecord, writeAtomically, writeTable } from "./outputs.ts";
+import { copyImages, provenanceOf, row, tisRecord, writeTable } from "./outputs.ts";
 import { loadPrompts, type BuildPrompts } from "./prompts.ts";
 import { captionRequest, connect, runStage, teacherRequest, type RunOptions, type Stage, type StageCounts } from "./requests.ts";
 import { specificationText, specRows, SPEC_SCHEMA } from "./safety-spec.ts";
