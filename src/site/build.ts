@@ -8,14 +8,12 @@
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { prepareSiteArchive } from "./archive.ts";
 import { planBuild, type BuildStamp } from "./build-plan.ts";
 import { inputDigests, inputsHash, SITE_INPUTS } from "./freshness.ts";
 import { buildPages, buildSite } from "./framework-build.ts";
 import { lintPages } from "./page-lint.ts";
 import { prepareSite, PROJECT_DIR, SITE_ROOT } from "./prepare.ts";
 import { missingCells, readSiteRuns, STUDY_DIR_VARIABLE } from "./study-files.ts";
-import { siteStudy } from "./study.ts";
 
 const DIST = join(PROJECT_DIR, "dist");
 const STAMP = join(DIST, ".thinksafe-build");
@@ -29,23 +27,25 @@ async function build(force: boolean, strict: boolean): Promise<number> {
     for (const line of unusable) console.error(`site: ${line}`);
     return 2;
   }
-  // The study's experiments run here, once, with their progress on the console; the loader reads the result.
-  const studyDir = await siteStudy();
-  process.env[STUDY_DIR_VARIABLE] = studyDir;
-  const runs = await readSiteRuns(studyDir);
-  const missing = missingCells(runs);
-  if (missing.length) {
-    console.error(`site: ${missing.length} study cell(s) have no results (the status page lists them)${strict ? ":" : "; --strict makes this an error"}`);
-    if (strict) {
-      for (const line of missing) console.error(`  ${line}`);
-      return 1;
-    }
-  }
-  // The data loader's output, made here rather than in a process Framework would start for it.
-  if (await prepareSiteArchive(SITE_ROOT)) console.error(`site: data/ published (${seconds(started)})`);
   const current: BuildStamp = { loaders: await inputsHash(PROJECT_DIR), site: Object.fromEntries(await inputDigests(PROJECT_DIR, SITE_INPUTS)) };
   const previous = existsSync(join(DIST, "index.html")) ? await readStamp() : null;
   const plan = force ? ({ kind: "site" } as const) : planBuild(previous, current);
+  // Only pages changed: the study and its data are those dist/ was built from (--strict rechecks them).
+  if (plan.kind !== "pages" || strict) {
+    // The study's experiments run here, once, with their progress on the console; the loader reads the result.
+    const studyDir = await (await import("./study.ts")).siteStudy();
+    process.env[STUDY_DIR_VARIABLE] = studyDir;
+    const missing = missingCells(await readSiteRuns(studyDir));
+    if (missing.length) {
+      console.error(`site: ${missing.length} study cell(s) have no results (the status page lists them)${strict ? ":" : "; --strict makes this an error"}`);
+      if (strict) {
+        for (const line of missing) console.error(`  ${line}`);
+        return 1;
+      }
+    }
+    // The data loader's output, made here rather than in a process Framework would start for it.
+    if (await (await import("./archive.ts")).prepareSiteArchive(SITE_ROOT)) console.error(`site: data/ published (${seconds(started)})`);
+  }
   if (plan.kind === "up-to-date") {
     console.error(`site: dist/ is up to date (${seconds(started)}); \`npm run build -- --force\` rebuilds it`);
     return 0;
