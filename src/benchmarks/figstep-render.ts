@@ -4,6 +4,7 @@
 // Skia's anti-aliasing differs from FreeType's, so pixels differ slightly; glyph positions match.
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import { fileURLToPath } from "node:url";
+import { shippedFileSha256, type RenderRecipe } from "../images/store.ts";
 import { encodeGrayPng, grayFromRgba } from "./gray-png.ts";
 import { fillText } from "./text-wrap.ts";
 
@@ -26,6 +27,14 @@ export function figStepText(instruction: string): string {
   let text = fillText(instruction, WRAP_COLUMNS);
   for (let item = 1; item <= LIST_ITEMS; item++) text += `\n${item}. `;
   return text;
+}
+
+/** Bump when FigStep's drawing (or FigStep-Pro's cut) changes: cached renders then stop matching. */
+export const FIGSTEP_RENDERER_VERSION = 1;
+
+/** What FigStep's image of `text` depends on: the text, the font file, the canvas size and the drawing code's version. */
+export function figStepRecipe(renderer: "figstep" | "figstep-pro", text: string): RenderRecipe {
+  return { renderer, version: FIGSTEP_RENDERER_VERSION, inputs: { text, font: shippedFileSha256(FONT_FILE), size: FIGSTEP_IMAGE_SIZE } };
 }
 
 /** FigStep's image for one instruction, as PNG bytes; the same instruction always gives the same bytes. */

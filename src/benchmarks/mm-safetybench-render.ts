@@ -20,6 +20,7 @@
 // quality 75 (PIL's default). The same inputs always give the same bytes.
 import { createCanvas, GlobalFonts, loadImage, type SKRSContext2D } from "@napi-rs/canvas";
 import { fileURLToPath } from "node:url";
+import { shippedFileSha256, type RenderRecipe } from "../images/store.ts";
 import { encodeGrayPng, grayFromRgba } from "./gray-png.ts";
 
 export const TYPO_FONT_PX = 90;
@@ -57,6 +58,21 @@ export function typoLines(keyPhrase: string, measure: (text: string) => number =
 /** The TYPO image's height for a phrase wrapped into `lineCount` lines: one font size per line plus one. */
 export function typoHeight(lineCount: number): number {
   return TYPO_FONT_PX * (lineCount + 1);
+}
+
+/** Bump when the TYPO or SD_TYPO drawing changes: cached renders then stop matching. */
+export const TYPO_RENDERER_VERSION = 1;
+
+/**
+ * What a TYPO image depends on (the key phrase, the font file, the drawing code's version), or an
+ * SD_TYPO image (the same, and the SD image's sha256).
+ */
+export function typoRecipe(keyPhrase: string, sdSha256?: string): RenderRecipe {
+  return {
+    renderer: sdSha256 === undefined ? "mm-safetybench-typo" : "mm-safetybench-sd-typo",
+    version: TYPO_RENDERER_VERSION,
+    inputs: { text: keyPhrase, font: shippedFileSha256(FONT_FILE), ...(sdSha256 !== undefined && { sd: sdSha256, quality: SD_TYPO_JPEG_QUALITY }) },
+  };
 }
 
 /** MM-SafetyBench's TYPO image of a key phrase, as grayscale PNG bytes. */

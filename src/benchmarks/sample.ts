@@ -1,15 +1,21 @@
 // The one shape every benchmark's items take, whatever the source format.
+import type { ImageStore } from "../images/store.ts";
 
 /** What a benchmark measures: resisting jailbreaks, noticing unsafe situations, or plain capability. */
 export type BenchmarkGroup = "jailbreak-robustness" | "safety-awareness" | "capability";
 
+/**
+ * One of a sample's images, by reference: the sample never holds its bytes. They are read when a
+ * request is built (images/store.ts `readImage`, which checks them against `sha256`) and dropped
+ * once it is answered, so memory follows the requests in flight, not the size of the benchmark.
+ * Whether the bytes are a usable image (PNG or JPEG within the pixel limit) is checked then too.
+ */
 export interface SampleImage {
   /** A file name, unique within the sample. */
   name: string;
-  /** null: the bytes are neither (a file from the user's copy); the sample's requests fail with invalid_image. */
-  mime: "image/png" | "image/jpeg" | null;
-  bytes: Buffer;
-  /** Of `bytes`, hex. */
+  /** Where the bytes are, absolute: the user's file, or thinksafe's render in the cache's images/renders/. */
+  path: string;
+  /** Of the file's bytes, hex. */
   sha256: string;
   /**
    * Set when the image cannot be sent although its file is there (an image thinksafe draws from the
@@ -79,6 +85,8 @@ export interface DataContext {
   dataDir: string | null;
   /** Most pixels an image drawn from a user's file may have (the experiment's limits.image_megapixels; default 50 MP). */
   maxImagePixels?: number;
+  /** Where image hashes are remembered and drawn images kept (default: the default cache folder's). */
+  images?: ImageStore;
 }
 
 /** What of a benchmark is present locally, without reading any image. */
@@ -106,7 +114,8 @@ export interface Benchmark {
   subsets: readonly string[];
   defaultSubset: string;
   /**
-   * The selected samples with their images. If any image is missing, it throws a DataError that
+   * The selected samples with their images (by reference: hashed or found in the index, drawn or
+   * found in the render cache, never held). If any image is missing, it throws a DataError that
    * names the missing files and where upstream distributes them: a sample is never sent without
    * its image.
    */

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
+import { ImageStore } from "../images/store.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
@@ -89,7 +90,9 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   // When no model can be asked, recording a run needs only to know what data is missing: counting
   // it is cheap, loading it (rendering images) is not.
   const nobodyToAsk = recording && endpoints.length === 0;
-  const samples = nobodyToAsk ? await inventoryOnly(experiment, options.data, onMissing!) : await loadSamples(experiment, options.data, onMissing);
+  // Image hashes are remembered and drawn images kept beside the response cache.
+  const data: DataContext = { ...(options.data ?? { dataDir: experiment.dataDir }), images: ImageStore.of(options.cacheDir) };
+  const samples = nobodyToAsk ? await inventoryOnly(experiment, data, onMissing!) : await loadSamples(experiment, data, onMissing);
   await options.onSamples?.(samples);
   const planned = planRows(experiment, samples, options.shard);
   for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);

@@ -2,7 +2,9 @@
 // so the bytes sent must be a pure function of the input: the original bytes when they fit, else
 // a deterministic downscale.
 import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
+import type { SampleImage } from "../benchmarks/sample.ts";
 import { SampleError, UsageError } from "../errors.ts";
+import { readImage } from "../images/store.ts";
 import { sha256 } from "../provenance.ts";
 import { checkImage, imageFacts } from "./image-check.ts";
 
@@ -24,6 +26,8 @@ export interface ImageSource {
   bytes: Buffer;
   /** Names the image in errors (a file path or dataset id). */
   name: string;
+  /** Of `bytes`, when already known (readImage checked it): not computed again. */
+  sha256?: string;
 }
 
 interface Size {
@@ -61,9 +65,9 @@ export async function encodeImage(source: ImageSource, options: EncodeOptions = 
   const facts = checkImage(source.bytes, source.name, { formats: ["png", "jpeg"], ...(options.maxPixels !== undefined && { maxPixels: options.maxPixels }) });
   const mime: ImageMime = facts.format === "png" ? "image/png" : "image/jpeg";
   const size = { width: facts.width, height: facts.height };
-  const sourceSha256 = sha256(source.bytes);
+  const sourceSha256 = source.sha256 ?? sha256(source.bytes);
   if (maxSide === undefined || Math.max(size.width, size.height) <= maxSide) {
-    return { ...dataUriFields(source.bytes, mime), sourceSha256, ...size, resized: false };
+    return { ...dataUriFields(source.bytes, mime, sourceSha256), sourceSha256, ...size, resized: false };
   }
   const image = await decode(source, mime);
   const scaled = scaledSize(image, maxSide);
@@ -71,8 +75,16 @@ export async function encodeImage(source: ImageSource, options: EncodeOptions = 
   return { ...dataUriFields(bytes, mime), sourceSha256, ...scaled, resized: true };
 }
 
-function dataUriFields(bytes: Buffer, mime: ImageMime): Pick<EncodedImage, "dataUri" | "mime" | "sha256"> {
-  return { dataUri: `data:${mime};base64,${bytes.toString("base64")}`, mime, sha256: sha256(bytes) };
+function dataUriFields(bytes: Buffer, mime: ImageMime, knownSha256?: string): Pick<EncodedImage, "dataUri" | "mime" | "sha256"> {
+  return { dataUri: `data:${mime};base64,${bytes.toString("base64")}`, mime, sha256: knownSha256 ?? sha256(bytes) };
+}
+
+/**
+ * A sample's image for a request: its bytes read now from its file, checked against the sha256 the
+ * request is keyed on (images/store.ts), then encoded as `encodeImage` does. Nothing is kept.
+ */
+export async function encodeSampleImage(image: Pick<SampleImage, "name" | "path" | "sha256">, options: EncodeOptions = {}): Promise<EncodedImage> {
+  return encodeImage({ bytes: await readImage(image), name: image.name, sha256: image.sha256 }, options);
 }
 
 /** Skia decodes the image; it applies a JPEG's EXIF orientation, so the result is upright. */

@@ -1,0 +1,171 @@
+// Where a sample's images are: files, referenced by path and sha256, never held by the sample. A
+// user's image is hashed once (streamed) and its hash remembered by its stamp (hash-index.ts); an
+// image thinksafe draws (FigStep's typographic images, …) is drawn once and kept in the render
+// cache, content-addressed by everything that determines its pixels, so a second run draws nothing.
+// Bytes are read only when a request is built (`readImage`), checked against the hash the request
+// was keyed on, and dropped once it is answered: memory follows the requests in flight.
+//
+// The store lives in the cache folder (`<cache>/images/`: `hashes/` and `renders/`), beside the
+// response cache, so `--cache` and copying cache folders cover it too.
+import { readFileSync, statSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
+import type { SampleImage } from "../benchmarks/sample.ts";
+import { canonicalJson } from "../canonical.ts";
+import { DataError, SampleError } from "../errors.ts";
+import { installedVersion, sha256 } from "../provenance.ts";
+import { hashFile, stampOf } from "./file-hash.ts";
+import { HashIndex } from "./hash-index.ts";
+
+/** What determines a drawn image's pixels; its hash names the file in the render cache. */
+export interface RenderRecipe {
+  /** The drawing code, e.g. "figstep". */
+  renderer: string;
+  /** Bumped whenever the drawing changes, so earlier renders stop matching. */
+  version: number;
+  /** Everything else the pixels depend on: text, size, the font file's sha256, a source image's sha256. */
+  inputs: Record<string, unknown>;
+}
+
+/** The default cache folder, as the command line resolves it. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.THINKSAFE_CACHE_DIR || join(".thinksafe", "cache"));
+}
+
+const stores = new Map<string, ImageStore>();
+
+export class ImageStore {
+  private readonly index: HashIndex;
+  private readonly rendersDir: string;
+  /** What this process did: files hashed, hashes taken from the index, images drawn, renders reused. */
+  readonly counts = { hashed: 0, known: 0, rendered: 0, reused: 0 };
+
+  private constructor(readonly dir: string) {
+    this.index = new HashIndex(join(dir, "hashes"));
+    this.rendersDir = join(dir, "renders");
+  }
+
+  /** The store of a cache folder (one per folder and process, so its index is loaded once). */
+  static of(cacheDir: string = defaultCacheDir()): ImageStore {
+    const dir = join(resolve(cacheDir), "images");
+    let store = stores.get(dir);
+    if (!store) stores.set(dir, (store = new ImageStore(dir)));
+    return store;
+  }
+
+  /**
+   * The user's file as a sample image: its sha256 from the index when the file's stamp is unchanged,
+   * else read once, streamed, and remembered. A file that cannot be read is a DataError naming it.
+   */
+  async file(path: string, name: string): Promise<SampleImage> {
+    const absolute = resolve(path);
+    let known: string | undefined;
+    try {
+      known = this.index.get(absolute, stampOf(statSync(absolute, { bigint: true })));
+    } catch (error) {
+      throw unreadable(absolute, error);
+    }
+    if (known !== undefined) {
+      this.counts.known++;
+      return { name, path: absolute, sha256: known };
+    }
+    const hashed = await hashFile(absolute).catch((error: unknown) => {
+      throw unreadable(absolute, error);
+    });
+    this.index.set(absolute, hashed.stamp, hashed.sha256, hashed.startedMs);
+    this.counts.hashed++;
+    return { name, path: absolute, sha256: hashed.sha256 };
+  }
+
+  /**
+   * The images a recipe draws, one per name (in order; each name's extension is its file's): from the
+   * render cache when all are there, else drawn by `draw` and written, each under a temporary name
+   * then renamed, so a reader never finds half an image.
+   */
+  async rendered(recipe: RenderRecipe, names: readonly string[], draw: () => Buffer[] | Promise<Buffer[]>): Promise<SampleImage[]> {
+    const key = renderKey(recipe);
+    const paths = names.map((name, k) => join(this.rendersDir, `${key}${names.length > 1 ? `-${k + 1}` : ""}${extname(name) || ".png"}`));
+    if (paths.every(isFile)) {
+      this.counts.reused += paths.length;
+      return Promise.all(paths.map((path, k) => this.file(path, names[k]!)));
+    }
+    const images = await draw();
+    if (images.length !== names.length) throw new Error(`${recipe.renderer} drew ${images.length} images for ${names.length} names`);
+    await mkdir(this.rendersDir, { recursive: true });
+    this.counts.rendered += images.length;
+    return Promise.all(
+      images.map(async (bytes, k) => {
+        const path = paths[k]!;
+        const temporary = `${path}.${process.pid}.${k}.tmp`;
+        const startedMs = Date.now();
+        await writeFile(temporary, bytes);
+        await rename(temporary, path);
+        const hash = sha256(bytes);
+        this.index.set(path, stampOf(statSync(path, { bigint: true })), hash, startedMs);
+        return { name: names[k]!, path, sha256: hash };
+      }),
+    );
+  }
+}
+
+/** The render cache's name for a recipe: its canonical JSON with the canvas library's version, hashed. */
+export function renderKey(recipe: RenderRecipe): string {
+  return sha256(canonicalJson({ ...recipe, canvas: canvasVersion() }));
+}
+
+const shippedHashes = new Map<string, string>();
+/** The sha256 of a file that ships with thinksafe (a font a renderer draws with), read once a process. */
+export function shippedFileSha256(file: string): string {
+  let hash = shippedHashes.get(file);
+  if (hash === undefined) shippedHashes.set(file, (hash = sha256(readFileSync(file))));
+  return hash;
+}
+
+let canvas: string | undefined;
+/** Skia's anti-aliasing may change between versions of the canvas library: renders are keyed by it. */
+function canvasVersion(): string {
+  return (canvas ??= installedVersion("@napi-rs/canvas"));
+}
+
+/**
+ * An image's bytes for a request, read now and checked against the sha256 the request was keyed on:
+ * a file changed or gone since the samples were loaded fails its sample's rows (`image_changed`,
+ * `image_unreadable`), as a bad image does, rather than sending bytes the cache key does not name.
+ */
+export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(image.path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SampleError("image_unreadable", { file: image.path }, `cannot be read now (${code ?? String(error)}), though it could when the samples were loaded`, "restore the file and run again");
+  }
+  const now = sha256(bytes);
+  if (now !== image.sha256) {
+    throw new SampleError(
+      "image_changed",
+      { file: image.path },
+      `changed since the samples were loaded (sha256 ${now.slice(0, 12)}… now, ${image.sha256.slice(0, 12)}… then)`,
+      "run again: the rerun keys its requests on the image as it is now",
+    );
+  }
+  return bytes;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function unreadable(file: string, error: unknown): DataError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new DataError({ file }, code === "ENOENT" ? "image not found" : `cannot read image (${code ?? String(error)})`);
+}
+
+/** The store a benchmark load uses: the one its context names, else the default cache folder's. */
+export function imageStoreOf(context: { images?: ImageStore } | undefined): ImageStore {
+  return context?.images ?? ImageStore.of();
+}
