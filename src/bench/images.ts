@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import zlib, { deflateSync } from "node:zlib";
+import { encodeGrayPng } from "../benchmarks/gray-png.ts";
 import { benchSimulatorConfig, mb, runEvalProcess, seconds, startBenchSimulator, table, type EvalMeasure } from "./processes.ts";
 
 const { values } = parseArgs({
@@ -115,36 +115,7 @@ async function writeDataset(dir: string, n: number, side: number): Promise<{ pat
 
 /** A side×side gray PNG of random pixels, stored without compression (noise does not compress). */
 function noisePng(side: number): Buffer {
-  const rows = randomBytes((side + 1) * side);
-  for (let y = 0; y < side; y++) rows[y * (side + 1)] = 0; // filter type: none
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(rows, { level: 0 })), chunk("IEND", Buffer.alloc(0))]);
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** zlib's CRC-32 (Node 20.15 and later), else the same in JavaScript. */
-function crc32(bytes: Buffer): number {
-  if (typeof zlib.crc32 === "function") return zlib.crc32(bytes);
-  let c = 0xffffffff;
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return encodeGrayPng(side, side, randomBytes(side * side), {}, { level: 0 });
 }
 
 /** Reads and hashes every file once, one after another: the least any run that sends them must do. */

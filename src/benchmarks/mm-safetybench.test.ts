@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { loadImage } from "@napi-rs/canvas";
 import { DataError, UsageError } from "../errors.ts";
+import { ImageStore } from "../images/store.ts";
 import { sha256 } from "../provenance.ts";
 import { imageContent, tempDir, withImageContent } from "../test-support.ts";
 import { imageMime } from "../models/images.ts";
@@ -136,6 +137,27 @@ describe("MM-SafetyBench benchmark", () => {
       assert.equal(image!.name, `${sample.sampleId.replace("/", "_SD_TYPO_")}.jpg`);
       assert.deepEqual(await pngSize(imageContent(image!).bytes), expected[i]);
     }
+  });
+
+  test("SD_TYPO renders are cached by the SD image's hash: a second load draws nothing, a changed SD image is drawn anew", async (t) => {
+    const dir = await fixtureCopy(t);
+    const cacheDir = join(dir, "cache");
+    const load = async () => {
+      const images = new ImageStore(cacheDir);
+      const samples = await mmSafetyBench.load({ subset: "tiny-sd_typo", limit: 3 }, { dataDir: dir, images });
+      return { samples, counts: images.counts };
+    };
+    const first = await load();
+    assert.equal(first.counts.rendered, 3);
+    const second = await load();
+    assert.deepEqual([second.counts.rendered, second.counts.reused], [0, 3]);
+    assert.deepEqual(second.samples, first.samples);
+    // Another SD image under the same name: its hash changes, and so does the render it keys.
+    await cp(sdImagePath(join(dir, "mm-safetybench"), { scenario: "01-Illegal_Activitiy", id: 3 }), sdImagePath(join(dir, "mm-safetybench"), { scenario: "01-Illegal_Activitiy", id: 1 }));
+    const third = await load();
+    assert.deepEqual([third.counts.rendered, third.counts.reused], [1, 2]);
+    assert.notEqual(third.samples[0]!.images[0]!.sha256, first.samples[0]!.images[0]!.sha256);
+    assert.deepEqual(third.samples.slice(1), first.samples.slice(1));
   });
 
   test("TYPO renders are deterministic, 1024 px wide and 90 px × (lines + 1) high", async () => {

@@ -10,8 +10,9 @@
 //
 // Stored like the response cache (runner/cache.ts): each process appends its entries to its own
 // segment file, one JSON line each, written the moment the hash is known; a torn or malformed line
-// is skipped; later lines win. Loading folds more than MAX_SEGMENTS segments into one.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+// is skipped; later lines win. Loading folds more than MAX_SEGMENTS segments into one, leaving out
+// files that are gone.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { FileStamp } from "./file-hash.ts";
 
@@ -70,10 +71,12 @@ export class HashIndex {
   }
 
   /**
-   * Writes the entries as one segment and removes the ones read. A process still appending to a
-   * removed segment loses its later entries: those files are hashed again next time, nothing worse.
+   * Writes the entries of files that still exist as one segment and removes the ones read. A process
+   * still appending to a removed segment loses its later entries: those files are hashed again next
+   * time, nothing worse.
    */
   private compact(segments: readonly string[]): void {
+    for (const path of this.entries!.keys()) if (!existsSync(path)) this.entries!.delete(path);
     const name = `${segmentStamp()}-${process.pid}-compacted.jsonl`;
     const temporary = join(this.dir, `${name}.tmp`);
     writeFileSync(temporary, [...this.entries!].map(([path, entry]) => line(path, entry)).join(""));
@@ -89,6 +92,9 @@ export class HashIndex {
     return this.writer;
   }
 }
+
+/** A hash taken this long after the file's mtime is never racy, whatever the file system's unit. */
+export const SETTLED_MS = 2_001;
 
 /** Whether the file could have changed after its hashing began without its mtime showing it. */
 function isRacy(entry: Entry): boolean {

@@ -15,7 +15,7 @@ import { canonicalJson } from "../canonical.ts";
 import { DataError, SampleError } from "../errors.ts";
 import { installedVersion, sha256 } from "../provenance.ts";
 import { hashFile, stampOf } from "./file-hash.ts";
-import { HashIndex } from "./hash-index.ts";
+import { HashIndex, SETTLED_MS } from "./hash-index.ts";
 
 /** What determines a drawn image's pixels; its hash names the file in the render cache. */
 export interface RenderRecipe {
@@ -33,6 +33,8 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const stores = new Map<string, ImageStore>();
+/** Numbers this process's temporary files, so concurrent renders of one recipe never share one. */
+let written = 0;
 
 export class ImageStore {
   private readonly index: HashIndex;
@@ -40,17 +42,26 @@ export class ImageStore {
   /** What this process did: files hashed, hashes taken from the index, images drawn, renders reused. */
   readonly counts = { hashed: 0, known: 0, rendered: 0, reused: 0 };
 
-  private constructor(readonly dir: string) {
-    this.index = new HashIndex(join(dir, "hashes"));
-    this.rendersDir = join(dir, "renders");
+  readonly dir: string;
+
+  /** A store of its own over a cache folder's images/ (as a new process sees it); `of` shares one per folder. */
+  constructor(cacheDir: string) {
+    this.dir = join(resolve(cacheDir), "images");
+    this.index = new HashIndex(join(this.dir, "hashes"));
+    this.rendersDir = join(this.dir, "renders");
   }
 
-  /** The store of a cache folder (one per folder and process, so its index is loaded once). */
+  /** The store of a cache folder, one per folder and process, so its index is loaded once. */
   static of(cacheDir: string = defaultCacheDir()): ImageStore {
-    const dir = join(resolve(cacheDir), "images");
+    const dir = resolve(cacheDir);
     let store = stores.get(dir);
     if (!store) stores.set(dir, (store = new ImageStore(dir)));
     return store;
+  }
+
+  /** Closes the index segment being written (a store goes on working after it). */
+  close(): void {
+    this.index.close();
   }
 
   /**
@@ -96,12 +107,14 @@ export class ImageStore {
     return Promise.all(
       images.map(async (bytes, k) => {
         const path = paths[k]!;
-        const temporary = `${path}.${process.pid}.${k}.tmp`;
-        const startedMs = Date.now();
+        const temporary = `${path}.${process.pid}-${++written}.tmp`;
         await writeFile(temporary, bytes);
         await rename(temporary, path);
         const hash = sha256(bytes);
-        this.index.set(path, stampOf(statSync(path, { bigint: true })), hash, startedMs);
+        const stamp = stampOf(statSync(path, { bigint: true }));
+        // Not racy: these are the bytes written, renamed into place whole, not bytes read while a
+        // writer might still be at work; the entry counts as hashed once the mtime's tick is over.
+        this.index.set(path, stamp, hash, Number(stamp.mtimeNs / 1_000_000n) + SETTLED_MS);
         return { name: names[k]!, path, sha256: hash };
       }),
     );
