@@ -38,5 +38,14 @@ async function measure(run: EvalRun): Promise<EvalMeasure> {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const { rows, answered, fromCache, errors, errorKinds } = summary;
-  return { readyMs, samplesMs, firstRequestMs, doneMs: performance.now(), maxRssBytes: process.resourceUsage().maxRSS * 1024, summary: { rows, answered, fromCache, errors, errorKinds } };
+  const usage = process.resourceUsage();
+  return {
+    readyMs,
+    samplesMs,
+    firstRequestMs,
+    doneMs: performance.now(),
+    maxRssBytes: usage.maxRSS * 1024,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    summary: { rows, answered, fromCache, errors, errorKinds },
+  };
 }

@@ -6,7 +6,7 @@
 //   npm run bench:images -- --rows 28000 --kb 50 --latency 20 --concurrency 128 [--profile DIR]
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeGrayPng } from "../benchmarks/gray-png.ts";
@@ -27,6 +27,7 @@ const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 const side = Math.round(Math.sqrt(Number(values.kb) * 1000));
 
+const loadBefore = os.loadavg()[0]!.toFixed(1);
 const root = await mkdtemp(join(tmpdir(), "thinksafe-bench-images-"));
 const simulator = await startBenchSimulator(benchSimulatorConfig(latencyMs), { ...(values.profile && { cpuProfDir: join(values.profile, "simulator") }) });
 try {
@@ -53,8 +54,10 @@ try {
   );
   const run = { experimentFile, outDir: join(root, "run"), cacheDir: join(root, "cache"), ...(values.profile && { cpuProfDir: values.profile }) };
   process.stderr.write(`[bench] ${rows.toLocaleString("en-US")} images of ${mb(files.bytes)} in total written in ${seconds(generated)}; first run\n`);
+  const simulatorCpu = await simulator.cpuMs();
   const first = await runEvalProcess(run);
   const sentFirst = await simulator.chatRequests();
+  const simulatorFirstCpu = (await simulator.cpuMs()) - simulatorCpu;
   process.stderr.write("[bench] fully cached rerun\n");
   const rerun = await runEvalProcess(run);
   const sentRerun = (await simulator.chatRequests()) - sentFirst;
@@ -65,6 +68,7 @@ try {
   const bar = 3 * ideal + readOnce;
   console.log(
     table([
+      ["load average (1 min)", `${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.availableParallelism()} cores`],
       ["rows (distinct images)", `${rows.toLocaleString("en-US")} × ${(files.bytes / rows / 1000).toFixed(1)} kB (${mb(files.bytes)})`],
       ["latency, concurrency", `${latencyMs} ms, ${concurrency}`],
       ["ideal N·L/C", seconds(ideal)],
@@ -73,8 +77,9 @@ try {
       ["  samples loaded at", seconds(first.samplesMs! - first.readyMs) + " after start-up"],
       ["  first request at", first.firstRequestMs === null ? "none" : `${seconds(first.firstRequestMs)} (process start)`],
       ["peak RSS (eval process)", `${mb(first.maxRssBytes)} (bar 500 MB)`],
+      ["CPU: eval, simulator", `${seconds(first.cpuMs)}, ${seconds(simulatorFirstCpu)} (${((first.cpuMs / rows) * 1000).toFixed(0)} µs and ${((simulatorFirstCpu / rows) * 1000).toFixed(0)} µs a request)`],
       ["requests sent", sentFirst.toLocaleString("en-US")],
-      ["cached rerun", `${seconds(rerun.doneMs)}, ${sentRerun} requests sent, peak RSS ${mb(rerun.maxRssBytes)} (bar 10 s, 0 requests)`],
+      ["cached rerun", `${seconds(rerun.doneMs)}, ${sentRerun} requests sent, peak RSS ${mb(rerun.maxRssBytes)}, CPU ${seconds(rerun.cpuMs)} (bar 10 s, 0 requests)`],
       ["  samples loaded at", `${seconds(rerun.samplesMs! - rerun.readyMs)} after start-up (cached hashes; bar 2 s)`],
     ]),
   );

@@ -19,6 +19,8 @@ export interface BenchSimulator {
   url: string;
   /** Chat requests answered so far. */
   chatRequests(): Promise<number>;
+  /** CPU time the simulator process has used so far (user and system). */
+  cpuMs(): Promise<number>;
   close(): void;
 }
 
@@ -31,6 +33,7 @@ export async function startBenchSimulator(config: SimulatorConfig, options: { cp
       const { stats } = await ask<{ stats: SimulatorStats }>(child, { type: "stats" }, "stats");
       return Object.values(stats.byModel).reduce((n, count) => n + count, 0);
     },
+    cpuMs: async () => (await ask<{ cpuMs: number }>(child, { type: "stats" }, "stats")).cpuMs,
     close: () => child.send({ type: "close" }),
   };
 }
@@ -54,6 +57,8 @@ export interface EvalMeasure {
   doneMs: number;
   /** Peak resident memory of the eval process (getrusage's ru_maxrss). */
   maxRssBytes: number;
+  /** CPU time the eval process used, user and system (on a busy machine, wall time is not its own). */
+  cpuMs: number;
   summary: Pick<EvalSummary, "rows" | "answered" | "fromCache" | "errors" | "errorKinds">;
 }
 

@@ -2,7 +2,7 @@
 // benchmarks whose images thinksafe may not ship, and the JSON metadata files that list them.
 // Shared so every such benchmark reports a missing data folder, missing files, unreadable images
 // and malformed metadata alike.
-import { lstatSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
@@ -115,8 +115,7 @@ export function assertNoneMissing(benchmarkId: string, census: ImageCensus, howT
  * `image_too_large`; models/image-check.ts) and the run goes on.
  */
 export async function readUserImage(file: string, name: string, within: string, context?: DataContext): Promise<SampleImage> {
-  new InsideCheck(within).assert(file);
-  return imageStoreOf(context).file(file, name);
+  return imageStoreOf(context).file(file, name, new InsideCheck(within).assert(file));
 }
 
 /**
@@ -140,13 +139,15 @@ class InsideCheck {
     this.root = realOrResolved(folder);
   }
 
-  assert(file: string): void {
-    let link: boolean;
+  /** The file's own metadata (lstat), when it exists; a DataError when it leads out of the folder. */
+  assert(file: string): BigIntStats | undefined {
+    let stats: BigIntStats;
     try {
-      link = lstatSync(file).isSymbolicLink();
+      stats = lstatSync(file, { bigint: true });
     } catch {
-      return;
+      return undefined;
     }
+    const link = stats.isSymbolicLink();
     let real: string | null;
     if (link) {
       real = realOrNull(file);
@@ -156,11 +157,12 @@ class InsideCheck {
       const folder = this.folders.get(parent);
       real = folder === null || folder === undefined ? null : join(folder, basename(file));
     }
-    if (real === null) return;
+    if (real === null) return stats;
     const path = relative(this.root, real);
     if (path === "" || path.startsWith("..") || isAbsolute(path)) {
       throw new DataError({ file }, `is a symbolic link leading out of ${this.folder} (to ${real})`, "copy the file into the folder instead of linking to it");
     }
+    return stats;
   }
 }
 
@@ -183,13 +185,14 @@ function realOrResolved(path: string): string {
 export async function readUserImages(files: readonly string[], nameOf: (file: string) => string, within: string, context?: DataContext): Promise<Map<string, SampleImage>> {
   const distinct = [...new Set(files)];
   const inside = new InsideCheck(within);
-  for (const file of distinct) inside.assert(file);
+  // One lstat a file tells both where it leads and, for the index, whether it changed.
+  const stats = distinct.map((file) => inside.assert(file));
   const store = imageStoreOf(context);
   const images = new Map<string, SampleImage>();
   const CONCURRENCY = 8;
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < distinct.length; i = next++) images.set(distinct[i]!, await store.file(distinct[i]!, nameOf(distinct[i]!)));
+    for (let i = next++; i < distinct.length; i = next++) images.set(distinct[i]!, await store.file(distinct[i]!, nameOf(distinct[i]!), stats[i]));
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, distinct.length) }, worker));
   return new Map(distinct.map((file) => [file, images.get(file)!]));

@@ -7,7 +7,7 @@
 //
 // The store lives in the cache folder (`<cache>/images/`: `hashes/` and `renders/`), beside the
 // response cache, so `--cache` and copying cache folders cover it too.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type BigIntStats } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import type { SampleImage } from "../benchmarks/sample.ts";
@@ -67,12 +67,15 @@ export class ImageStore {
   /**
    * The user's file as a sample image: its sha256 from the index when the file's stamp is unchanged,
    * else read once, streamed, and remembered. A file that cannot be read is a DataError naming it.
+   * `lstat`: the file's metadata when the caller has it already (one system call a file less).
    */
-  async file(path: string, name: string): Promise<SampleImage> {
+  async file(path: string, name: string, lstat?: BigIntStats): Promise<SampleImage> {
     const absolute = resolve(path);
     let known: string | undefined;
     try {
-      known = this.index.get(absolute, stampOf(statSync(absolute, { bigint: true })));
+      // The caller's lstat is the file's stat unless the file is a link.
+      const stats = lstat && !lstat.isSymbolicLink() ? lstat : statSync(absolute, { bigint: true });
+      known = this.index.get(absolute, stampOf(stats));
     } catch (error) {
       throw unreadable(absolute, error);
     }
