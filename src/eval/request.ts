@@ -80,7 +80,8 @@ export async function requestBody(
     throw new Error(`turn ${turn} of a ${turns.length}-turn exchange after ${dialogue?.history.length ?? 0} replies`);
   }
   const text = userMessage(turns[0]!.user, sample.prompt);
-  const first = images.length ? [...images.map((image) => ({ type: "image_url", image_url: { url: image.dataUri } })), { type: "text", text }] : text;
+  // Each URL is serialised with the body, when it is sent: until then the body holds the bytes.
+  const first = images.length ? [...images.map((image) => ({ type: "image_url", image_url: { url: image.uri } })), { type: "text", text }] : text;
   // Earlier turns and their replies, as the authors keep them in the conversation.
   const earlier = (dialogue?.history ?? []).flatMap((reply, i) => [
     { role: "assistant", content: reply },

@@ -8,7 +8,7 @@
 // The store lives in the cache folder (`<cache>/images/`: `hashes/` and `renders/`), beside the
 // response cache, so `--cache` and copying cache folders cover it too.
 import { readFileSync, statSync, type BigIntStats } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import type { SampleImage } from "../benchmarks/sample.ts";
 import { canonicalJson } from "../canonical.ts";
@@ -83,9 +83,12 @@ export class ImageStore {
       this.counts.known++;
       return { name, path: absolute, sha256: known };
     }
-    const hashed = await hashFile(absolute).catch((error: unknown) => {
+    let hashed: ReturnType<typeof hashFile>;
+    try {
+      hashed = hashFile(absolute);
+    } catch (error) {
       throw unreadable(absolute, error);
-    });
+    }
     this.index.set(absolute, hashed.stamp, hashed.sha256, hashed.startedMs);
     this.counts.hashed++;
     return { name, path: absolute, sha256: hashed.sha256 };
@@ -151,7 +154,8 @@ function canvasVersion(): string {
 export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(image.path);
+    // Synchronously: one system call each, not thread-pool round trips (see file-hash.ts).
+    bytes = readFileSync(image.path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new SampleError("image_unreadable", { file: image.path }, `cannot be read now (${code ?? String(error)}), though it could when the samples were loaded`, "restore the file and run again");
