@@ -147,7 +147,10 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   const responsesFile = join(options.outDir, names.responses);
   const db = await Database.open();
   try {
-    await db.createTable("responses", RESPONSES_SCHEMA, planned.map((row, i) => responseRow(experiment, row, results[i]!)));
+    // Row by row into the appender: the table's rows are never all in memory as JavaScript values.
+    await db.createTable("responses", RESPONSES_SCHEMA, (function* () {
+      for (const [i, row] of planned.entries()) yield responseRow(experiment, row, results[i]!);
+    })());
     await writeResponses(db, "SELECT * FROM responses", experiment, responsesFile);
   } finally {
     db.close();
@@ -243,15 +246,23 @@ export function judgeSummary(judged: JudgeRunSummary): string {
     .join("; ");
 }
 
+/** Rows of responses.parquet a row group holds: its writer's memory stays bounded whatever the run's size. */
+export const RESPONSES_ROW_GROUP = 8192;
+
 /** Writes the responses Parquet with its provenance; the same rows always give the same bytes. */
 export async function writeResponses(db: Database, query: string, experiment: Experiment, file: string): Promise<void> {
   await atomically(file, (temporary) =>
-    db.writeParquet(query, temporary, {
-      "thinksafe.version": packageVersion(),
-      "thinksafe.git_revision": gitRevision(),
-      "thinksafe.experiment_id": experiment.id,
-      "thinksafe.experiment_hash": experiment.hash,
-    }),
+    db.writeParquet(
+      query,
+      temporary,
+      {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.experiment_id": experiment.id,
+        "thinksafe.experiment_hash": experiment.hash,
+      },
+      { rowGroupSize: RESPONSES_ROW_GROUP },
+    ),
   );
 }
 

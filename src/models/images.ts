@@ -5,31 +5,11 @@ import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
 import type { SampleImage } from "../benchmarks/sample.ts";
 import { SampleError, UsageError } from "../errors.ts";
 import { readImage } from "../images/store.ts";
+import { DataUri } from "../runner/json-body.ts";
 import { sha256 } from "../provenance.ts";
 import { checkImage, imageFacts } from "./image-check.ts";
 
 export type ImageMime = "image/png" | "image/jpeg";
-
-/**
- * A data URI spelled out only when its request is serialised (JSON.stringify calls toJSON): until
- * then a request holds its image's bytes, off V8's heap, rather than a string a third larger that
- * lives as long as the request does. At thousands of image requests a second those strings
- * outlived the young generation and cost the garbage collector a third of a run's CPU.
- */
-export class DataUri {
-  constructor(
-    readonly mime: ImageMime,
-    readonly bytes: Buffer,
-  ) {}
-
-  toJSON(): string {
-    return `data:${this.mime};base64,${this.bytes.toString("base64")}`;
-  }
-
-  toString(): string {
-    return this.toJSON();
-  }
-}
 
 export interface EncodedImage {
   /** The data URI for a request body (serialised with it). */
