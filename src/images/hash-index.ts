@@ -96,8 +96,8 @@ export class HashIndex {
 /** A hash taken this long after the file's mtime is never racy, whatever the file system's unit. */
 export const SETTLED_MS = 2_001;
 
-/** Whether the file could have changed after its hashing began without its mtime showing it. */
-function isRacy(entry: Entry): boolean {
+/** Whether a file whose hashing began at `hashedAtMs` could have changed after it without its mtime showing it. */
+export function isRacy(entry: Pick<Entry, "mtimeNs" | "hashedAtMs">): boolean {
   const wholeSeconds = entry.mtimeNs % 1_000_000_000n === 0n;
   const marginNs = wholeSeconds ? 2_000_000_000n : 50_000_000n;
   return entry.mtimeNs + marginNs >= BigInt(entry.hashedAtMs) * 1_000_000n;

@@ -7,15 +7,15 @@
 //
 // The store lives in the cache folder (`<cache>/images/`: `hashes/` and `renders/`), beside the
 // response cache, so `--cache` and copying cache folders cover it too.
-import { readFileSync, statSync, type BigIntStats } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, type BigIntStats } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import type { SampleImage } from "../benchmarks/sample.ts";
 import { canonicalJson } from "../canonical.ts";
 import { DataError, SampleError } from "../errors.ts";
 import { installedVersion, sha256 } from "../provenance.ts";
-import { hashFile, stampOf } from "./file-hash.ts";
-import { HashIndex, SETTLED_MS } from "./hash-index.ts";
+import { hashFile, stampOf, type FileStamp } from "./file-hash.ts";
+import { HashIndex, isRacy, SETTLED_MS } from "./hash-index.ts";
 
 /** What determines a drawn image's pixels; its hash names the file in the render cache. */
 export interface RenderRecipe {
@@ -72,15 +72,17 @@ export class ImageStore {
   async file(path: string, name: string, lstat?: BigIntStats): Promise<SampleImage> {
     const absolute = resolve(path);
     let known: string | undefined;
+    let stamp: FileStamp;
     try {
       // The caller's lstat is the file's stat unless the file is a link.
-      const stats = lstat && !lstat.isSymbolicLink() ? lstat : statSync(absolute, { bigint: true });
-      known = this.index.get(absolute, stampOf(stats));
+      stamp = stampOf(lstat && !lstat.isSymbolicLink() ? lstat : statSync(absolute, { bigint: true }));
+      known = this.index.get(absolute, stamp);
     } catch (error) {
       throw unreadable(absolute, error);
     }
     if (known !== undefined) {
       this.counts.known++;
+      vouched.set(absolute, { sha256: known, stamp });
       return { name, path: absolute, sha256: known };
     }
     let hashed: ReturnType<typeof hashFile>;
@@ -90,6 +92,7 @@ export class ImageStore {
       throw unreadable(absolute, error);
     }
     this.index.set(absolute, hashed.stamp, hashed.sha256, hashed.startedMs);
+    if (!isRacy({ mtimeNs: hashed.stamp.mtimeNs, hashedAtMs: hashed.startedMs })) vouched.set(absolute, { sha256: hashed.sha256, stamp: hashed.stamp });
     this.counts.hashed++;
     return { name, path: absolute, sha256: hashed.sha256 };
   }
@@ -121,6 +124,7 @@ export class ImageStore {
         // Not racy: these are the bytes written, renamed into place whole, not bytes read while a
         // writer might still be at work; the entry counts as hashed once the mtime's tick is over.
         this.index.set(path, stamp, hash, Number(stamp.mtimeNs / 1_000_000n) + SETTLED_MS);
+        vouched.set(path, { sha256: hash, stamp });
         return { name: names[k]!, path, sha256: hash };
       }),
     );
@@ -147,19 +151,37 @@ function canvasVersion(): string {
 }
 
 /**
- * An image's bytes for a request, read now and checked against the sha256 the request was keyed on:
- * a file changed or gone since the samples were loaded fails its sample's rows (`image_changed`,
- * `image_unreadable`), as a bad image does, rather than sending bytes the cache key does not name.
+ * Files whose hash this process knows from a settled stamp (the index's, or its own reading or
+ * writing): while a file keeps that stamp, its bytes are the ones hashed, as the index assumes
+ * across runs. By path, to the hash and stamp.
+ */
+const vouched = new Map<string, { sha256: string; stamp: FileStamp }>();
+
+/**
+ * An image's bytes for a request, read now and checked against the sha256 the request was keyed
+ * on: by the file's stamp when it is the one its hash was known by (no second hashing of every
+ * image a run sends), else by hashing the bytes read. A file changed or gone since the samples
+ * were loaded fails its sample's rows (`image_changed`, `image_unreadable`), as a bad image does,
+ * rather than sending bytes the cache key does not name.
  */
 export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Promise<Buffer> {
   let bytes: Buffer;
+  let stamp: FileStamp;
   try {
-    // Synchronously: one system call each, not thread-pool round trips (see file-hash.ts).
-    bytes = readFileSync(image.path);
+    // Synchronously: a few system calls, not thread-pool round trips (see file-hash.ts).
+    const fd = openSync(image.path, "r");
+    try {
+      stamp = stampOf(fstatSync(fd, { bigint: true }));
+      bytes = readWhole(fd, stamp.size);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new SampleError("image_unreadable", { file: image.path }, `cannot be read now (${code ?? String(error)}), though it could when the samples were loaded`, "restore the file and run again");
   }
+  const known = vouched.get(image.path);
+  if (known && known.sha256 === image.sha256 && sameStamp(known.stamp, stamp)) return bytes;
   const now = sha256(bytes);
   if (now !== image.sha256) {
     throw new SampleError(
@@ -170,6 +192,23 @@ export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Pr
     );
   }
   return bytes;
+}
+
+/** The file's bytes, `size` of them expected (a file that grew or shrank meanwhile is read to its end). */
+function readWhole(fd: number, size: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (let chunk = Buffer.allocUnsafe(Math.max(size, 1)); ; chunk = Buffer.allocUnsafe(64 * 1024)) {
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read === 0) break;
+    chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+    total += read;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino;
 }
 
 function isFile(path: string): boolean {
