@@ -11,7 +11,7 @@ import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeGrayPng } from "../benchmarks/gray-png.ts";
-import { benchSimulatorConfig, mb, runEvalProcess, seconds, startBenchSimulator, table, type EvalMeasure } from "./processes.ts";
+import { benchSimulatorConfig, mb, runEvalProcess, seconds, startBenchSimulator, table, writeBenchExperiment, type EvalMeasure } from "./processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -39,20 +39,7 @@ try {
   const readOnce = await timeReadingOnce(files);
 
   const experimentFile = join(root, "bench-images.yaml");
-  await writeFile(
-    experimentFile,
-    [
-      "id: bench-images",
-      "models:",
-      `  - {id: bench, model: sim/bench, base_url: "${simulator.url}"}`,
-      "benchmarks:",
-      "  - {id: jailbreakv, subset: full}",
-      `concurrency: ${concurrency}`,
-      "timeout_s: 60",
-      `data_dir: "${dataDir}"`,
-      "",
-    ].join("\n"),
-  );
+  await writeBenchExperiment(experimentFile, { id: "bench-images", url: simulator.url, benchmark: "jailbreakv", subset: "full", concurrency, dataDir });
   const run = { experimentFile, outDir: join(root, "run"), cacheDir: join(root, "cache"), ...(values.profile && { cpuProfDir: values.profile }) };
   process.stderr.write(`[bench] ${rows.toLocaleString("en-US")} images of ${mb(files.bytes)} in total written in ${seconds(generated)}; first run\n`);
   const simulatorCpu = await simulator.cpuMs();

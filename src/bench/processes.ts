@@ -2,6 +2,7 @@
 // eval in a process of its own (eval-process.ts), so that each one's time and peak memory are its
 // own, not the benchmark's.
 import { fork, type ChildProcess } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import type { SimulatorConfig, SimulatorStats } from "../simulator/index.ts";
 import type { EvalSummary } from "../eval/run-experiment.ts";
 
@@ -36,6 +37,25 @@ export async function startBenchSimulator(config: SimulatorConfig, options: { cp
     cpuMs: async () => (await ask<{ cpuMs: number }>(child, { type: "stats" }, "stats")).cpuMs,
     close: () => child.send({ type: "close" }),
   };
+}
+
+/** An experiment of one model, the benchmark's simulator, on one benchmark subset. */
+export async function writeBenchExperiment(
+  file: string,
+  options: { id: string; url: string; benchmark: string; subset: string; repeats?: number; concurrency: number; dataDir?: string },
+): Promise<void> {
+  const lines = [
+    `id: ${options.id}`,
+    "models:",
+    `  - {id: bench, model: sim/bench, base_url: "${options.url}"}`,
+    "benchmarks:",
+    `  - {id: ${options.benchmark}, subset: ${options.subset}}`,
+    `repeats: ${options.repeats ?? 1}`,
+    `concurrency: ${options.concurrency}`,
+    "timeout_s: 60",
+    ...(options.dataDir ? [`data_dir: "${options.dataDir}"`] : []),
+  ];
+  await writeFile(file, `${lines.join("\n")}\n`);
 }
 
 export interface EvalRun {

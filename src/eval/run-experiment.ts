@@ -146,14 +146,16 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   const names = outputNames(options.shard);
   const responsesFile = join(options.outDir, names.responses);
   const db = await Database.open();
+  // Row by row to a file DuckDB reads as it writes the Parquet: the rows are never all in memory twice.
+  const rowsFile = `${responsesFile}.${process.pid}.rows.tmp`;
   try {
-    // Row by row into the appender: the table's rows are never all in memory as JavaScript values.
-    await db.createTable("responses", RESPONSES_SCHEMA, (function* () {
+    await db.createRowsView("responses", RESPONSES_SCHEMA, (function* () {
       for (const [i, row] of planned.entries()) yield responseRow(experiment, row, results[i]!);
-    })());
+    })(), rowsFile);
     await writeResponses(db, "SELECT * FROM responses", experiment, responsesFile);
   } finally {
     db.close();
+    await rm(rowsFile, { force: true });
   }
 
   const counts = progress.counts;

@@ -1,7 +1,8 @@
 // Images for multimodal chat requests, as data URIs. Request cache keys include the image hash,
 // so the bytes sent must be a pure function of the input: the original bytes when they fit, else
 // a deterministic downscale.
-import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
+import type { Image } from "@napi-rs/canvas";
+import { skia } from "../images/canvas.ts";
 import type { SampleImage } from "../benchmarks/sample.ts";
 import { SampleError, UsageError } from "../errors.ts";
 import { readImage } from "../images/store.ts";
@@ -103,7 +104,7 @@ export async function encodeSampleImage(image: Pick<SampleImage, "name" | "path"
 /** Skia decodes the image; it applies a JPEG's EXIF orientation, so the result is upright. */
 async function decode(source: ImageSource, mime: ImageMime): Promise<Image> {
   try {
-    return await loadImage(source.bytes);
+    return await skia().loadImage(source.bytes);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new SampleError("invalid_image", { file: source.name }, `cannot decode the ${mime === "image/png" ? "PNG" : "JPEG"} image: ${reason}`);
@@ -120,7 +121,7 @@ function scaledSize(image: Size, maxSide: number): Size {
 
 /** Skia's resampling and encoders are deterministic: the same image and size give the same bytes. */
 async function drawScaled(image: Image, size: Size, mime: ImageMime): Promise<Buffer> {
-  const canvas = createCanvas(size.width, size.height);
+  const canvas = skia().createCanvas(size.width, size.height);
   const context = canvas.getContext("2d");
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = "high";
