@@ -1,6 +1,8 @@
 // `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
-// resumes: everything answered before comes from the cache, failures are asked again.
+// resumes: everything answered before comes from the cache, failures are asked again. The
+// simulator, the Batch API client, scoring and judging are imported when a run needs them: an
+// eval's start-up, before its first request, is mostly loading modules.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
@@ -11,12 +13,10 @@ import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
-import { runBatch } from "../runner/batch.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
 import { Database } from "../stats/database.ts";
 import { preflight } from "./preflight.ts";
-import { startSimulator } from "../simulator/index.ts";
-import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
+import type { JudgeRunSummary } from "./judge-run.ts";
 import { runCells } from "./cells.ts";
 import { loadSamples, outputNames, planRows, type BenchmarkLabel, type Shard } from "./plan.ts";
 import { profileHash } from "../models/profile.ts";
@@ -24,7 +24,6 @@ import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
 import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
 import { RESPONSES_SCHEMA, responseRow, type PlannedRow } from "./responses.ts";
-import { scoreRun } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
 
 export interface EvalOptions {
@@ -66,6 +65,7 @@ export async function runExperiment(experiment: Experiment, options: EvalOptions
   const replaced = await prepareOutFolder(options.outDir, experiment, { force: options.force ?? false });
   if (!experiment.simulator) return evaluate(experiment, options, replaced);
   // Simulated models are served by a simulator started for this run, on a free local port.
+  const { startSimulator } = await import("../simulator/index.ts");
   const simulator = await startSimulator(experiment.simulator, { port: 0 });
   try {
     const models = experiment.models.map((m) => (m.simulated ? { ...m, baseUrls: [simulator.url] } : m));
@@ -197,10 +197,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
   // A shard's rows are scored and judged once merged; a whole run right away.
   if (!options.shard) {
+    const { scoreRun } = await import("./scores.ts");
     const scored = await scoreRun(options.outDir, experiment, samples, { cacheDir: options.cacheDir, env, timeoutMs: spec.timeout_s * 1000, ...(simulatorUrl && { simulatorUrl }) });
     if (scored.rows > 0) log(`[eval] scored ${scored.rows.toLocaleString("en-US")} capability answers${scored.unscored ? ` (${scored.unscored.toLocaleString("en-US")} unscored)` : ""} → ${scored.scoresFile}`);
   }
   if (!options.shard && spec.judges.length > 0) {
+    const { calibrationSummary, judgeRun } = await import("./judge-run.ts");
     const judged = await judgeRun(options.outDir, experiment, {
       cacheDir: options.cacheDir,
       env,
@@ -324,6 +326,7 @@ async function askRound(
       .map(async (endpoint) => {
         const mine = positions.filter((i) => entries[i]!.item.endpoint === endpoint.id);
         if (mine.length === 0) return;
+        const { runBatch } = await import("../runner/batch.ts");
         const answers = await runBatch(mine.map((i) => entries[i]!.item), endpoint, {
           cache,
           timeoutMs,
