@@ -1,7 +1,7 @@
 // Images by reference through a whole run: hashed once and known unchanged on a rerun, read only to
 // be sent and checked against the hash the request was keyed on.
 import assert from "node:assert/strict";
-import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, rm, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { randomBytes } from "node:crypto";
@@ -17,7 +17,7 @@ import { runExperiment } from "./run-experiment.ts";
 
 const ROWS = 6;
 
-async function setup(t: TestContext) {
+async function setup(t: TestContext, extra = "") {
   const sim = await startSimulator({
     seed: 1,
     latency_ms: { distribution: "fixed", mean: 0 },
@@ -35,7 +35,7 @@ async function setup(t: TestContext) {
   }
   await writeFile(join(data, "jailbreakv", "JailBreakV_28K.csv"), `${lines.join("\n")}\n`);
   const file = join(dir, "experiment.yaml");
-  const yaml = `id: image-references\nmodels:\n  - {id: vision, model: sim/vision, base_url: "${sim.url}"}\nbenchmarks:\n  - {id: jailbreakv, subset: full}\nconcurrency: 2\ndata_dir: data\n`;
+  const yaml = `id: image-references\nmodels:\n  - {id: vision, model: sim/vision, base_url: "${sim.url}"}\nbenchmarks:\n  - {id: jailbreakv, subset: full}\nconcurrency: 2\ndata_dir: data\n${extra}`;
   await writeFile(file, yaml);
   const experiment = parseExperiment(yaml, file);
   const chats = () => Object.values(sim.stats().byModel).reduce((a, b) => a + b, 0);
@@ -132,5 +132,17 @@ describe("images by reference through a run", () => {
     assert.equal(result.sent, 3);
     // The row keeps the hash it was planned with, never the bytes found later.
     assert.notDeepEqual(byId.get("1")!.image_sha256, [sha256(Buffer.from("changed after the plan"))]);
+  });
+
+  test("a file larger than any image within the pixel limit fails its row unread", async (t) => {
+    const { data, run } = await setup(t, "limits: {image_megapixels: 1}\n");
+    // 64 MB of nothing (a sparse file): over the 23.6 MB a 1-megapixel PNG or JPEG can take.
+    const file = join(data, "jailbreakv", "images", "5.png");
+    await truncate(file, 64 * 1024 * 1024);
+    const result = await run();
+    const bad = result.rows.find((row) => row.sample_id === "5")!;
+    assert.equal(bad.error_kind, "image_too_large");
+    assert.match(bad.error!, /^5\.png: 64 MB is more than any image within the pixel limit takes \(23.6 MB\); it was not read/);
+    assert.equal(result.sent, ROWS - 1);
   });
 });

@@ -49,10 +49,10 @@ describe("image store: the user's files", () => {
     const other = Buffer.from("other version of the image bytes");
     await overwriteKeepingStamp(file, other);
     assert.equal((await new ImageStore(cache).file(file, "a.png")).sha256, sha256(bytes));
-    assert.deepEqual(await readImage({ path: file, sha256: sha256(bytes) }), other);
+    assert.deepEqual(await readImage({ name: "a.png", path: file, sha256: sha256(bytes) }), other);
     // A new mtime: readImage hashes what it read, and finds the change.
     await utimes(file, past(60), past(60));
-    await rejectsWith(readImage({ path: file, sha256: sha256(bytes) }), SampleError, "changed since the samples were loaded");
+    await rejectsWith(readImage({ name: "a.png", path: file, sha256: sha256(bytes) }), SampleError, "changed since the samples were loaded");
   });
 
   test("a new mtime, size or inode means the file is read again, and its new hash remembered", async (t) => {
@@ -223,10 +223,10 @@ describe("image store: the render cache", () => {
 describe("readImage", () => {
   test("the file's bytes, checked against the hash the request is keyed on", async (t) => {
     const { file, bytes } = await fixture(t);
-    assert.deepEqual(await readImage({ path: file, sha256: sha256(bytes) }), bytes);
+    assert.deepEqual(await readImage({ name: "a.png", path: file, sha256: sha256(bytes) }), bytes);
     await writeFile(file, "changed");
-    await rejectsWith(readImage({ path: file, sha256: sha256(bytes) }), SampleError, file, "changed since the samples were loaded", `${sha256("changed").slice(0, 12)}… now`);
+    await rejectsWith(readImage({ name: "a.png", path: file, sha256: sha256(bytes) }), SampleError, "a.png: changed since the samples were loaded", `${sha256("changed").slice(0, 12)}… now`);
     await rm(file);
-    await assert.rejects(readImage({ path: file, sha256: sha256(bytes) }), (error: unknown) => error instanceof SampleError && error.kind === "image_unreadable" && error.message.includes("ENOENT"));
+    await assert.rejects(readImage({ name: "a.png", path: file, sha256: sha256(bytes) }), (error: unknown) => error instanceof SampleError && error.kind === "image_unreadable" && error.message.includes("ENOENT"));
   });
 });

@@ -13,6 +13,7 @@ import { extname, join, resolve } from "node:path";
 import type { SampleImage } from "../benchmarks/sample.ts";
 import { canonicalJson } from "../canonical.ts";
 import { DataError, SampleError } from "../errors.ts";
+import { megabytes } from "../limits.ts";
 import { installedVersion, sha256 } from "../provenance.ts";
 import { hashFile, stampOf, type FileStamp } from "./file-hash.ts";
 import { HashIndex, isRacy, SETTLED_MS } from "./hash-index.ts";
@@ -164,21 +165,32 @@ const vouched = new Map<string, { sha256: string; stamp: FileStamp }>();
  * were loaded fails its sample's rows (`image_changed`, `image_unreadable`), as a bad image does,
  * rather than sending bytes the cache key does not name.
  */
-export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Promise<Buffer> {
+export async function readImage(image: Pick<SampleImage, "name" | "path" | "sha256">, options: { maxBytes?: number } = {}): Promise<Buffer> {
   let bytes: Buffer;
   let stamp: FileStamp;
+  // Errors name the image as the sample does, not where this machine keeps it.
+  const file = image.name;
   try {
     // Synchronously: a few system calls, not thread-pool round trips (see file-hash.ts).
     const fd = openSync(image.path, "r");
     try {
       stamp = stampOf(fstatSync(fd, { bigint: true }));
+      if (options.maxBytes !== undefined && stamp.size > options.maxBytes) {
+        throw new SampleError(
+          "image_too_large",
+          { file },
+          `${megabytes(stamp.size)} is more than any image within the pixel limit takes (${megabytes(options.maxBytes)}); it was not read`,
+          "replace it with the image itself, or raise limits.image_megapixels",
+        );
+      }
       bytes = readWhole(fd, stamp.size);
     } finally {
       closeSync(fd);
     }
   } catch (error) {
+    if (error instanceof SampleError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SampleError("image_unreadable", { file: image.path }, `cannot be read now (${code ?? String(error)}), though it could when the samples were loaded`, "restore the file and run again");
+    throw new SampleError("image_unreadable", { file }, `cannot be read now (${code ?? String(error)}), though it could when the samples were loaded`, "restore the file and run again");
   }
   const known = vouched.get(image.path);
   if (known && known.sha256 === image.sha256 && sameStamp(known.stamp, stamp)) return bytes;
@@ -186,7 +198,7 @@ export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Pr
   if (now !== image.sha256) {
     throw new SampleError(
       "image_changed",
-      { file: image.path },
+      { file },
       `changed since the samples were loaded (sha256 ${now.slice(0, 12)}… now, ${image.sha256.slice(0, 12)}… then)`,
       "run again: the rerun keys its requests on the image as it is now",
     );
@@ -194,17 +206,21 @@ export async function readImage(image: Pick<SampleImage, "path" | "sha256">): Pr
   return bytes;
 }
 
-/** The file's bytes, `size` of them expected (a file that grew or shrank meanwhile is read to its end). */
+/** Where reads past a file's stat land: a shared buffer, since they almost never find anything. */
+const PAST_END = Buffer.allocUnsafe(64 * 1024);
+
+/** The file's bytes, `size` of them expected (a file that shrank or grew since its stat is read to its end). */
 function readWhole(fd: number, size: number): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (let chunk = Buffer.allocUnsafe(Math.max(size, 1)); ; chunk = Buffer.allocUnsafe(64 * 1024)) {
-    const read = readSync(fd, chunk, 0, chunk.length, null);
-    if (read === 0) break;
-    chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
-    total += read;
+  const bytes = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const read = readSync(fd, bytes, filled, size - filled, null);
+    if (read === 0) return bytes.subarray(0, filled);
+    filled += read;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  const more: Buffer[] = [];
+  for (let read; (read = readSync(fd, PAST_END, 0, PAST_END.length, null)) > 0; ) more.push(Buffer.from(PAST_END.subarray(0, read)));
+  return more.length === 0 ? bytes : Buffer.concat([bytes, ...more]);
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {

@@ -8,6 +8,7 @@ import { SampleError, UsageError } from "../errors.ts";
 import { readImage } from "../images/store.ts";
 import { DataUri } from "../runner/json-body.ts";
 import { sha256 } from "../provenance.ts";
+import { DEFAULT_MAX_IMAGE_PIXELS, maxImageBytes } from "../limits.ts";
 import { checkImage, imageFacts } from "./image-check.ts";
 
 export type ImageMime = "image/png" | "image/jpeg";
@@ -98,7 +99,8 @@ function encoded(bytes: Buffer, mime: ImageMime, hash: string, rest: Pick<Encode
  * request is keyed on (images/store.ts), then encoded as `encodeImage` does. Nothing is kept.
  */
 export async function encodeSampleImage(image: Pick<SampleImage, "name" | "path" | "sha256">, options: EncodeOptions = {}): Promise<EncodedImage> {
-  return encodeImage({ bytes: await readImage(image), name: image.name, sha256: image.sha256 }, options);
+  const bytes = await readImage(image, { maxBytes: maxImageBytes(options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS) });
+  return encodeImage({ bytes, name: image.name, sha256: image.sha256 }, options);
 }
 
 /** Skia decodes the image; it applies a JPEG's EXIF orientation, so the result is upright. */
