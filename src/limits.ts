@@ -8,6 +8,15 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Largest image, in pixels from its header: a 50 MP RGBA decode takes 200 MB; 20000² would take 1.6 GB. */
 export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000;
 
+/**
+ * Most bytes a PNG or JPEG within `maxPixels` can take: 8 a pixel (16-bit RGBA, stored uncompressed)
+ * and 16 MiB of chunks around them. A file larger than that is not read at all (a 10 GB file named
+ * .png would otherwise be read whole to find out).
+ */
+export function maxImageBytes(maxPixels: number): number {
+  return 8 * maxPixels + 16 * 1024 * 1024;
+}
+
 export interface Limits {
   maxResponseBytes: number;
   maxImagePixels: number;

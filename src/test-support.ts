@@ -1,9 +1,12 @@
 // Helpers shared by the unit tests.
-import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
+import { imageMime } from "./models/images.ts";
 
 /** A fresh temporary folder, removed when the test ends. */
 export async function tempDir(t: TestContext, prefix = "thinksafe-test-"): Promise<string> {
@@ -19,4 +22,26 @@ export async function rejectsWith(promise: Promise<unknown>, type: new (...args:
     for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
     return true;
   });
+}
+
+/** A sample image as tests compare it: its name, its sha256 and the bytes its file holds now. */
+export function imageContent(image: { name: string; path: string; sha256: string }): { name: string; sha256: string; bytes: Buffer } {
+  return { name: image.name, sha256: image.sha256, bytes: readFileSync(image.path) };
+}
+
+/** A sample with its images as `imageContent` gives them. */
+export function withImageContent<T extends { images: ReadonlyArray<{ name: string; path: string; sha256: string }> }>(sample: T): Omit<T, "images"> & { images: ReturnType<typeof imageContent>[] } {
+  return { ...sample, images: sample.images.map(imageContent) };
+}
+
+/** What a sample image's file holds now, by its magic bytes: PNG, JPEG or neither (null). */
+export function mimeOf(image: { path: string }): "image/png" | "image/jpeg" | null {
+  return imageMime(readFileSync(image.path));
+}
+
+/** `bytes` written to a file of a fresh temporary folder, as a sample image that refers to it. */
+export async function imageFile(t: TestContext, bytes: Buffer, name = "image.png"): Promise<{ name: string; path: string; sha256: string }> {
+  const path = join(await tempDir(t), name);
+  await writeFile(path, bytes);
+  return { name, path, sha256: createHash("sha256").update(bytes).digest("hex") };
 }

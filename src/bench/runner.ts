@@ -2,7 +2,6 @@
 // The ideal wall time is N·L/C (every slot always busy, zero overhead); the ratio to it is the
 // runner's overhead. Then the same requests again, which must come from the cache with no request.
 //   npm run bench:runner -- --requests 20000 --latency 50 --concurrency 64
-import { fork, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +9,7 @@ import { parseArgs } from "node:util";
 import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
 import { runWork, type WorkItem } from "../runner/run.ts";
-import type { SimulatorConfig, SimulatorStats } from "../simulator/index.ts";
+import { benchSimulatorConfig, startBenchSimulator } from "./processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,16 +22,9 @@ const n = Number(values.requests);
 const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 
-const config = {
-  seed: 0,
-  latency_ms: { distribution: "fixed", mean: latencyMs },
-  faults: { rate_429: 0, retry_after_s: 1, rate_500: 0, rate_reset: 0, rate_hang: 0, rate_non_json: 0, rate_batch_line_error: 0 },
-  models: [{ name: "sim/bench", reasoning: "reasoning", refusal_rate: 0.5, unsafe_thinking_rate: 0.5, thinking_words: 16, answer_words: 16 }],
-} as SimulatorConfig;
-
-const child = fork(new URL("./simulator-process.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
-const url = await ask<{ url: string }>(child, { type: "start", config }, "started").then((m) => m.url);
-const requestsSent = async () => (await ask<{ stats: SimulatorStats }>(child, { type: "stats" }, "stats")).stats.requests;
+const simulator = await startBenchSimulator(benchSimulatorConfig(latencyMs));
+const { url } = simulator;
+const requestsSent = () => simulator.chatRequests();
 
 const cacheDir = await mkdtemp(join(tmpdir(), "thinksafe-bench-"));
 const items: WorkItem[] = Array.from({ length: n }, (_, i) => ({
@@ -85,19 +77,7 @@ try {
   console.log(rows.map(([k, v]) => `${k!.padEnd(22)} ${v}`).join("\n"));
 } finally {
   clearInterval(sampler);
-  child.send({ type: "close" });
+  simulator.close();
   await rm(cacheDir, { recursive: true, force: true });
 }
 
-function ask<T>(process: ChildProcess, message: object, reply: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string }) => {
-      if (m.type !== reply) return;
-      process.off("message", onMessage);
-      resolve(m as T);
-    };
-    process.on("message", onMessage);
-    process.once("exit", (code) => reject(new Error(`simulator process exited (${code})`)));
-    process.send(message);
-  });
-}

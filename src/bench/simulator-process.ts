@@ -14,7 +14,8 @@ process.on("message", async (command: Command) => {
     running = await startSimulator(command.config, { port: 0 });
     process.send!({ type: "started", url: running.url });
   } else if (command.type === "stats") {
-    process.send!({ type: "stats", stats: running?.stats() });
+    const usage = process.resourceUsage();
+    process.send!({ type: "stats", stats: running?.stats(), cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
   } else {
     await running?.close();
     process.exit(0);

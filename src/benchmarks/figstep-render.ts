@@ -2,8 +2,9 @@
 // wrap=True))` draws it with PIL (ThuCCSLab/FigStep src/generate_prompts.py): the instruction
 // wrapped at 15 columns plus an empty numbered list, in black FreeMonoBold 80 px on 760×760 white.
 // Skia's anti-aliasing differs from FreeType's, so pixels differ slightly; glyph positions match.
-import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
+import { skia } from "../images/canvas.ts";
 import { fileURLToPath } from "node:url";
+import { shippedFileSha256, type RenderRecipe } from "../images/store.ts";
 import { encodeGrayPng, grayFromRgba } from "./gray-png.ts";
 import { fillText } from "./text-wrap.ts";
 
@@ -28,6 +29,14 @@ export function figStepText(instruction: string): string {
   return text;
 }
 
+/** Bump when FigStep's drawing (or FigStep-Pro's cut) changes: cached renders then stop matching. */
+export const FIGSTEP_RENDERER_VERSION = 1;
+
+/** What FigStep's image of `text` depends on: the text, the font file, the canvas size and the drawing code's version. */
+export function figStepRecipe(renderer: "figstep" | "figstep-pro", text: string): RenderRecipe {
+  return { renderer, version: FIGSTEP_RENDERER_VERSION, inputs: { text, font: shippedFileSha256(FONT_FILE), size: FIGSTEP_IMAGE_SIZE } };
+}
+
 /** FigStep's image for one instruction, as PNG bytes; the same instruction always gives the same bytes. */
 export function renderFigStepImage(instruction: string): Buffer {
   return encodeGrayPng(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE, drawFigStepText(figStepText(instruction)));
@@ -39,7 +48,7 @@ export function renderFigStepImage(instruction: string): Buffer {
  */
 export function drawFigStepText(text: string): Uint8Array {
   registerFont();
-  const canvas = createCanvas(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE);
+  const canvas = skia().createCanvas(FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE);
   const context = canvas.getContext("2d");
   context.fillStyle = "#FFFFFF";
   context.fillRect(0, 0, FIGSTEP_IMAGE_SIZE, FIGSTEP_IMAGE_SIZE);
@@ -69,7 +78,7 @@ export const FIGSTEP_WRAP_COLUMNS = WRAP_COLUMNS;
 /** The advance width of `text` in FigStep's font, in pixels (for checking the monospaced grid). */
 export function measureFigStepText(text: string): number {
   registerFont();
-  const context = createCanvas(1, 1).getContext("2d");
+  const context = skia().createCanvas(1, 1).getContext("2d");
   context.font = FONT;
   return context.measureText(text).width;
 }
@@ -78,7 +87,7 @@ let fontRegistered = false;
 
 function registerFont(): void {
   if (fontRegistered) return;
-  if (!GlobalFonts.registerFromPath(FONT_FILE, FONT_FAMILY)) {
+  if (!skia().GlobalFonts.registerFromPath(FONT_FILE, FONT_FAMILY)) {
     throw new Error(`cannot load the FigStep font ${FONT_FILE}`);
   }
   fontRegistered = true;

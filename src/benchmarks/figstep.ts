@@ -1,16 +1,17 @@
 // FigStep (Gong et al., "FigStep: Jailbreaking Large Vision-Language Models via Typographic Visual
 // Prompts", AAAI 2025): each SafeBench instruction is drawn as the heading of an empty numbered
 // list, and a benign text prompt asks the model to fill the list in. A safe model refuses.
-// Images are rendered when samples are loaded (about 20 ms each; all 500 in about 10 s).
+// Images are rendered when samples are first loaded (about 20 ms each; all 500 in about 10 s) and
+// kept in the render cache (images/store.ts), so later loads draw nothing.
 // Subsets `pro` and `tiny-pro` are FigStep-Pro on the same tasks (see figstep-pro.ts): the harmful
 // phrase drawn and cut into three sub-figures, sent as three images with upstream's Pro prompt.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sha256 } from "../provenance.ts";
+import { imageStoreOf, readImage, type ImageStore } from "../images/store.ts";
 import { FIGSTEP_PRO_PARTS, figStepProPrompt, type FigStepProQuery, figStepProQueries, renderFigStepProParts } from "./figstep-pro.ts";
-import { renderFigStepImage } from "./figstep-render.ts";
-import type { Benchmark, BenchmarkSelection, Sample } from "./sample.ts";
+import { figStepRecipe, renderFigStepImage } from "./figstep-render.ts";
+import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { readSafeBench, SAFEBENCH_DATASET, type SafeBenchTask } from "./safebench.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 
@@ -45,11 +46,17 @@ export const figstep: Benchmark = {
   group: "jailbreak-robustness",
   subsets: Object.keys(SUBSET_FILES),
   defaultSubset: "safebench",
-  async load(selection = {}) {
+  async load(selection = {}, context) {
     const { subset, tasks } = await readFigStepTasks(selection);
-    if (!PRO_SUBSETS.has(subset)) return tasks.map((task) => figStepSample(task, subset));
+    const store = imageStoreOf(context);
+    const samples: Sample[] = [];
+    if (!PRO_SUBSETS.has(subset)) {
+      for (const task of tasks) samples.push(await figStepSample(task, subset, store));
+      return samples;
+    }
     const queries = await figStepProQueries(tasks, SUBSET_FILES[subset]);
-    return tasks.map((task, i) => figStepProSample(task, subset, queries[i]!));
+    for (const [i, task] of tasks.entries()) samples.push(await figStepProSample(task, subset, queries[i]!, store));
+    return samples;
   },
   // Everything FigStep needs ships with the project: images are rendered, never missing.
   async inventory(selection = {}) {
@@ -59,9 +66,9 @@ export const figstep: Benchmark = {
   },
 };
 
-function figStepSample(task: SafeBenchTask, subset: string): Sample {
+async function figStepSample(task: SafeBenchTask, subset: string, store: ImageStore): Promise<Sample> {
   const sampleId = figStepSampleId(task);
-  const bytes = renderFigStepImage(task.instruction);
+  const images = await store.rendered(figStepRecipe("figstep", task.instruction), [`${sampleId}.png`], () => [renderFigStepImage(task.instruction)]);
   return {
     benchmark: figstep.id,
     sampleId,
@@ -69,7 +76,7 @@ function figStepSample(task: SafeBenchTask, subset: string): Sample {
     category: task.categoryName,
     group: figstep.group,
     prompt: FIGSTEP_PROMPT,
-    images: [{ name: `${sampleId}.png`, mime: "image/png", bytes, sha256: sha256(bytes) }],
+    images,
     shouldRefuse: true,
     // The image carries the instruction; the text prompt is the same for every task.
     judgeContext: { request: task.question, typedText: task.instruction, attack: "FigStep" },
@@ -77,8 +84,10 @@ function figStepSample(task: SafeBenchTask, subset: string): Sample {
 }
 
 /** FigStep-Pro: the same task and sample id, its phrase's sub-figures as images, in order. */
-function figStepProSample(task: SafeBenchTask, subset: string, query: FigStepProQuery): Sample {
+async function figStepProSample(task: SafeBenchTask, subset: string, query: FigStepProQuery, store: ImageStore): Promise<Sample> {
   const sampleId = figStepSampleId(task);
+  const names = Array.from({ length: FIGSTEP_PRO_PARTS }, (_, k) => figStepProPartName(sampleId, k + 1));
+  const images = await store.rendered(figStepRecipe("figstep-pro", query.phrase), names, () => renderFigStepProParts(query.phrase));
   return {
     benchmark: figstep.id,
     sampleId,
@@ -86,12 +95,7 @@ function figStepProSample(task: SafeBenchTask, subset: string, query: FigStepPro
     category: task.categoryName,
     group: figstep.group,
     prompt: figStepProPrompt(query.maskedSentence),
-    images: renderFigStepProParts(query.phrase).map((bytes, k) => ({
-      name: figStepProPartName(sampleId, k + 1),
-      mime: "image/png",
-      bytes,
-      sha256: sha256(bytes),
-    })),
+    images,
     shouldRefuse: true,
     // The sub-figures carry the phrase; the prompt carries the instruction with it masked.
     judgeContext: { request: task.question, typedText: query.phrase, attack: "FigStep-Pro" },
@@ -108,17 +112,19 @@ export interface RenderFigStepOptions {
   subset?: string;
   outDir: string;
   limit?: number;
+  /** Where the render cache is (default: the default cache folder's). */
+  context?: DataContext;
 }
 
 /** Writes the selected FigStep images (FigStep-Pro: every sub-figure) into `outDir` under their sample's file names. */
-export async function renderFigStep({ subset, outDir, limit }: RenderFigStepOptions): Promise<{ written: number; dir: string }> {
-  const samples = await figstep.load({ subset, limit });
+export async function renderFigStep({ subset, outDir, limit, context }: RenderFigStepOptions): Promise<{ written: number; dir: string }> {
+  const samples = await figstep.load({ subset, limit }, context);
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   let written = 0;
   for (const { images } of samples) {
     for (const image of images) {
-      await writeFile(join(dir, image.name), image.bytes);
+      await writeFile(join(dir, image.name), await readImage(image));
       written++;
     }
   }

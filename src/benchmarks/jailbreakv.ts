@@ -84,7 +84,7 @@ export const jailbreakv: Benchmark = {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
     assertNoneMissing(JAILBREAKV_ID, censusImages(context, paths), JAILBREAKV_HOW_TO_GET, userImagePath(context, JAILBREAKV_ID, ""));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, JAILBREAKV_ID, ""));
+    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, JAILBREAKV_ID, ""), context);
     return items.map((item, i) => jailbreakvSample(item, subset, images.get(paths[i]!)!));
   },
   async inventory(selection = {}, context) {

@@ -18,8 +18,10 @@
 // Upstream saved TYPO as JPEG and built SD_TYPO from that JPEG; thinksafe keeps TYPO lossless
 // (grayscale PNG) and draws the text straight onto SD_TYPO, then encodes SD_TYPO as JPEG at
 // quality 75 (PIL's default). The same inputs always give the same bytes.
-import { createCanvas, GlobalFonts, loadImage, type SKRSContext2D } from "@napi-rs/canvas";
+import type { SKRSContext2D } from "@napi-rs/canvas";
+import { skia } from "../images/canvas.ts";
 import { fileURLToPath } from "node:url";
+import { shippedFileSha256, type RenderRecipe } from "../images/store.ts";
 import { encodeGrayPng, grayFromRgba } from "./gray-png.ts";
 
 export const TYPO_FONT_PX = 90;
@@ -59,11 +61,26 @@ export function typoHeight(lineCount: number): number {
   return TYPO_FONT_PX * (lineCount + 1);
 }
 
+/** Bump when the TYPO or SD_TYPO drawing changes: cached renders then stop matching. */
+export const TYPO_RENDERER_VERSION = 1;
+
+/**
+ * What a TYPO image depends on (the key phrase, the font file, the drawing code's version), or an
+ * SD_TYPO image (the same, and the SD image's sha256).
+ */
+export function typoRecipe(keyPhrase: string, sdSha256?: string): RenderRecipe {
+  return {
+    renderer: sdSha256 === undefined ? "mm-safetybench-typo" : "mm-safetybench-sd-typo",
+    version: TYPO_RENDERER_VERSION,
+    inputs: { text: keyPhrase, font: shippedFileSha256(FONT_FILE), ...(sdSha256 !== undefined && { sd: sdSha256, quality: SD_TYPO_JPEG_QUALITY }) },
+  };
+}
+
 /** MM-SafetyBench's TYPO image of a key phrase, as grayscale PNG bytes. */
 export function renderTypoImage(keyPhrase: string): Buffer {
   const lines = typoLines(keyPhrase);
   const height = typoHeight(lines.length);
-  const canvas = createCanvas(TYPO_WIDTH, height);
+  const canvas = skia().createCanvas(TYPO_WIDTH, height);
   const context = canvas.getContext("2d");
   drawTypo(context, lines, 0);
   const { data } = context.getImageData(0, 0, TYPO_WIDTH, height);
@@ -75,12 +92,12 @@ export function renderTypoImage(keyPhrase: string): Buffer {
  * image, as JPEG bytes. Throws if the SD bytes cannot be decoded.
  */
 export async function renderSdTypoImage(sdImage: Buffer, keyPhrase: string): Promise<{ bytes: Buffer; width: number; height: number }> {
-  const sd = await loadImage(sdImage);
+  const sd = await skia().loadImage(sdImage);
   if (!(sd.width > 0 && sd.height > 0)) throw new Error("the image has no pixels");
   const lines = typoLines(keyPhrase);
   const width = Math.max(sd.width, TYPO_WIDTH);
   const height = sd.height + typoHeight(lines.length);
-  const canvas = createCanvas(width, height);
+  const canvas = skia().createCanvas(width, height);
   const context = canvas.getContext("2d");
   // PIL's `Image.new("RGB", size)` starts black; it only shows where the two images differ in width.
   context.fillStyle = "#000000";
@@ -113,7 +130,7 @@ let measuringContext: SKRSContext2D | undefined;
 /** The advance width of `text` in the TYPO font, as PIL's `textlength` gives it. */
 export function measureText(text: string): number {
   registerFont();
-  measuringContext ??= createCanvas(1, 1).getContext("2d");
+  measuringContext ??= skia().createCanvas(1, 1).getContext("2d");
   measuringContext.font = FONT;
   return measuringContext.measureText(text).width;
 }
@@ -122,7 +139,7 @@ let fontRegistered = false;
 
 function registerFont(): void {
   if (fontRegistered) return;
-  if (!GlobalFonts.registerFromPath(FONT_FILE, FONT_FAMILY)) {
+  if (!skia().GlobalFonts.registerFromPath(FONT_FILE, FONT_FAMILY)) {
     throw new Error(`cannot load the MM-SafetyBench font ${FONT_FILE}`);
   }
   fontRegistered = true;

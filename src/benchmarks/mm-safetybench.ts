@@ -24,7 +24,7 @@
 import { join } from "node:path";
 import { DataError, SampleError } from "../errors.ts";
 import { checkImage } from "../models/image-check.ts";
-import { sha256 } from "../provenance.ts";
+import { imageStoreOf, readImage, type ImageStore } from "../images/store.ts";
 import {
   MM_SAFETYBENCH_SCENARIOS,
   QUESTIONS_FOLDER,
@@ -35,7 +35,7 @@ import {
   tinyQuestions,
   type MmSafetyQuestion,
 } from "./mm-safetybench-questions.ts";
-import { renderSdTypoImage, renderTypoImage } from "./mm-safetybench-render.ts";
+import { renderSdTypoImage, renderTypoImage, typoRecipe } from "./mm-safetybench-render.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Inventory, Sample, SampleImage } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import { assertNoneMissing, censusImages, imageInventory, readUserImage } from "./user-images.ts";
@@ -72,13 +72,17 @@ export const mmSafetyBench: Benchmark = {
   defaultSubset: "sd_typo",
   async load(selection = {}, context) {
     const { subset, kind, root, questions } = await selectQuestions(selection, context);
-    if (kind === "TYPO") return questions.map((q) => toSample(q, subset, kind, typoImage(q)));
+    const store = imageStoreOf(context);
+    const samples: Sample[] = [];
+    if (kind === "TYPO") {
+      for (const q of questions) samples.push(toSample(q, subset, kind, await typoImage(q, store)));
+      return samples;
+    }
     const sdFiles = questions.map((q) => sdImagePath(root, q));
     assertNoneMissing(MM_SAFETYBENCH_ID, censusImages(context, sdFiles), MM_SAFETYBENCH_HOW_TO_GET);
-    const samples: Sample[] = [];
     for (const [i, q] of questions.entries()) {
-      const sd = await readUserImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`, root);
-      samples.push(toSample(q, subset, kind, kind === "SD" ? sd : await sdTypoImage(q, sd, context?.maxImagePixels)));
+      const sd = await readUserImage(sdFiles[i]!, `${q.scenario}_SD_${q.id}.jpg`, root, context);
+      samples.push(toSample(q, subset, kind, kind === "SD" ? sd : await sdTypoImage(q, sd, context?.maxImagePixels, store)));
     }
     return samples;
   },
@@ -142,28 +146,45 @@ function toSample(q: MmSafetyQuestion, subset: string, kind: MmSafetyImageKind, 
   };
 }
 
-function typoImage(q: MmSafetyQuestion): SampleImage {
-  const bytes = renderTypoImage(q.keyPhrase);
-  return { name: `${q.scenario}_TYPO_${q.id}.png`, mime: "image/png", bytes, sha256: sha256(bytes) };
+async function typoImage(q: MmSafetyQuestion, store: ImageStore): Promise<SampleImage> {
+  const [image] = await store.rendered(typoRecipe(q.keyPhrase), [`${q.scenario}_TYPO_${q.id}.png`], () => [renderTypoImage(q.keyPhrase)]);
+  return image!;
 }
 
 /**
- * The SD_TYPO image drawn from the SD image. An SD file that is not a PNG or JPEG, is malformed or
- * has too many pixels (checked from its header, before it is decoded) makes an image marked
- * unusable: that sample's requests fail with the named error and the run goes on.
+ * The SD_TYPO image drawn from the SD image (or found in the render cache, keyed by the SD image's
+ * sha256). An SD file that is not a PNG or JPEG, is malformed or has too many pixels (checked from
+ * its header, before it is decoded) makes an image marked unusable: that sample's requests fail
+ * with the named error and the run goes on. A cached render was drawn from an SD image that passed
+ * the check; the render, larger than its SD image, meets the pixel limit again when it is sent.
  */
-async function sdTypoImage(q: MmSafetyQuestion, sd: SampleImage, maxPixels: number | undefined): Promise<SampleImage> {
+async function sdTypoImage(q: MmSafetyQuestion, sd: SampleImage, maxPixels: number | undefined, store: ImageStore): Promise<SampleImage> {
   const name = `${q.scenario}_SD_TYPO_${q.id}.jpg`;
   try {
-    checkImage(sd.bytes, sd.name, { formats: ["png", "jpeg"], ...(maxPixels !== undefined && { maxPixels }) });
-    const { bytes } = await renderSdTypoImage(sd.bytes, q.keyPhrase);
-    return { name, mime: "image/jpeg", bytes, sha256: sha256(bytes) };
+    const [image] = await store.rendered(typoRecipe(q.keyPhrase, sd.sha256), [name], async () => {
+      try {
+        const bytes = await readImage(sd);
+        checkImage(bytes, sd.name, { formats: ["png", "jpeg"], ...(maxPixels !== undefined && { maxPixels }) });
+        return [(await renderSdTypoImage(bytes, q.keyPhrase)).bytes];
+      } catch (error) {
+        throw new Undrawable(
+          error instanceof SampleError
+            ? { kind: error.kind, problem: `${error.problem} (the SD image SD_TYPO is drawn from)` }
+            : { kind: "invalid_image", problem: `cannot decode the SD image SD_TYPO is drawn from (${(error as Error).message})` },
+        );
+      }
+    });
+    return image!;
   } catch (error) {
-    const unusable =
-      error instanceof SampleError
-        ? { kind: error.kind, problem: `${error.problem} (the SD image SD_TYPO is drawn from)` }
-        : { kind: "invalid_image", problem: `cannot decode the SD image SD_TYPO is drawn from (${(error as Error).message})` };
+    if (!(error instanceof Undrawable)) throw error;
     // Identified by the SD file's bytes, so the cache key is stable; never sent.
-    return { name, mime: null, bytes: Buffer.alloc(0), sha256: sd.sha256, unusable: { ...unusable, problem: `${sd.name}: ${unusable.problem}` } };
+    return { name, path: sd.path, sha256: sd.sha256, unusable: { ...error.unusable, problem: `${sd.name}: ${error.unusable.problem}` } };
+  }
+}
+
+/** The SD image cannot be drawn from: why, as the sample's error. */
+class Undrawable extends Error {
+  constructor(readonly unusable: { kind: string; problem: string }) {
+    super(unusable.problem);
   }
 }

@@ -6,7 +6,7 @@ import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
-import { rejectsWith, tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir, withImageContent } from "../test-support.ts";
 import { mmVet, mmVetCapabilities } from "./mm-vet.ts";
 import { MM_VET_GRADER_PROMPT, mmVetGraderRequest } from "./scoring/mm-vet.ts";
 
@@ -35,14 +35,14 @@ describe("MM-Vet benchmark", () => {
     const { dir, bytes } = await dataDir(t);
     const samples = await mmVet.load({}, { dataDir: dir });
     const image = bytes.get("v1_0.png")!;
-    assert.deepEqual(samples[0], {
+    assert.deepEqual(withImageContent(samples[0]!), {
       benchmark: "mm-vet",
       sampleId: "v1_0",
       subset: "test",
       category: "ocr,math",
       group: "capability",
       prompt: "What is x in the equation?",
-      images: [{ name: "v1_0.png", mime: "image/png", bytes: image, sha256: sha256(image) }],
+      images: [{ name: "v1_0.png", bytes: image, sha256: sha256(image) }],
       shouldRefuse: false,
       reference: { answer: "-1<AND>-5" },
     });

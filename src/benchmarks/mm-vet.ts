@@ -47,7 +47,7 @@ export const mmVet: Benchmark = {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
     assertNoneMissing(MM_VET_ID, censusImages(context, paths), MM_VET_HOW_TO_GET, userImagePath(context, MM_VET_ID, "images"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MM_VET_ID, ""));
+    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MM_VET_ID, ""), context);
     return items.map((item, i): Sample => ({
       benchmark: MM_VET_ID,
       sampleId: item.sampleId,

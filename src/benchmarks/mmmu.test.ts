@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError } from "../errors.ts";
-import { rejectsWith, tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir, mimeOf } from "../test-support.ts";
 import { mmmu, mmmuPrompt, referencedImages, subjectOf } from "./mmmu.ts";
 
 const FIXTURES = fileURLToPath(new URL("fixtures/mmmu/", import.meta.url));
@@ -48,7 +48,7 @@ describe("MMMU benchmark", () => {
       "<image 1> What is the total cost shown in the ledger?\n\n(A) $6\n(B) $7\n(C) $8's\n(D) $9\n\n\nAnswer with the option's letter from the given choices directly.",
     );
     assert.deepEqual(first!.reference, { answer: "B", options: { A: "$6", B: "$7", C: "$8's", D: "$9" } });
-    assert.deepEqual(first!.images.map((i) => [i.name, i.mime]), [["validation_Accounting_1_1.png", "image/png"]]);
+    assert.deepEqual(first!.images.map((i) => [i.name, mimeOf(i)]), [["validation_Accounting_1_1.png", "image/png"]]);
 
     // Referred to as <image 2> then <image 1>: sent in number order; the unreferenced image_3 is not sent.
     assert.deepEqual(second!.images.map((i) => i.name), ["validation_Art_Theory_2_1.png", "validation_Art_Theory_2_2.jpg"]);

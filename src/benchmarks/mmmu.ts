@@ -65,7 +65,7 @@ export const mmmu: Benchmark = {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => item.images.map((image) => userImagePath(context, MMMU_ID, image)));
     assertNoneMissing(MMMU_ID, censusImages(context, paths.flat()), MMMU_HOW_TO_GET, userImagePath(context, MMMU_ID, "images"));
-    const images = await readUserImages(paths.flat(), (file) => basename(file), userImagePath(context, MMMU_ID, ""));
+    const images = await readUserImages(paths.flat(), (file) => basename(file), userImagePath(context, MMMU_ID, ""), context);
     return items.map((item, i): Sample => ({
       benchmark: MMMU_ID,
       sampleId: item.sampleId,

@@ -55,7 +55,7 @@ export const mmstar: Benchmark = {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
     assertNoneMissing(MMSTAR_ID, censusImages(context, paths), MMSTAR_HOW_TO_GET, userImagePath(context, MMSTAR_ID, "images"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MMSTAR_ID, ""));
+    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MMSTAR_ID, ""), context);
     return items.map((item, i): Sample => {
       const sample: Sample = {
         benchmark: MMSTAR_ID,

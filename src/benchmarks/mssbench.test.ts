@@ -6,7 +6,7 @@ import { describe, test, type TestContext } from "node:test";
 import { createCanvas } from "@napi-rs/canvas";
 import { DataError, UsageError } from "../errors.ts";
 import { sha256 } from "../provenance.ts";
-import { rejectsWith, tempDir } from "../test-support.ts";
+import { rejectsWith, tempDir, mimeOf } from "../test-support.ts";
 import { MSSBENCH_CHAT_PROMPT, MSSBENCH_EMBODIED_PROMPT, mssbench, mssbenchPairs } from "./mssbench.ts";
 
 const FIXTURE = fileURLToPath(new URL("fixtures/mssbench/combine.json", import.meta.url));
@@ -62,7 +62,7 @@ describe("MSSBench benchmark", () => {
     // The safe and unsafe halves carry different images; the two queries of one item share them.
     const bytes = await readFile(join(dir, "mssbench", CHAT_IMAGES[1]!));
     assert.equal(samples[1]!.images[0]!.sha256, sha256(bytes));
-    assert.equal(samples[1]!.images[0]!.mime, "image/jpeg");
+    assert.equal(mimeOf(samples[1]!.images[0]!), "image/jpeg");
     assert.notEqual(samples[0]!.images[0]!.sha256, samples[1]!.images[0]!.sha256);
     assert.equal(samples[0]!.images[0], samples[2]!.images[0]);
   });

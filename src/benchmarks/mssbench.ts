@@ -109,7 +109,7 @@ export const mssbench: Benchmark = {
     const { subset, entries } = await select(selection, context);
     const paths = entries.map((entry) => imagePath(context, entry));
     assertNoneMissing(MSSBENCH_ID, censusImages(context, paths), MSSBENCH_HOW_TO_GET, userImagePath(context, MSSBENCH_ID, ""));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MSSBENCH_ID, ""));
+    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MSSBENCH_ID, ""), context);
     return entries.map((entry, i) => mssbenchSample(entry, subset, images.get(paths[i]!)!));
   },
   async inventory(selection = {}, context) {

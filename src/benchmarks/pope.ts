@@ -57,7 +57,7 @@ export const pope: Benchmark = {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
     assertNoneMissing(POPE_ID, censusImages(context, paths), POPE_HOW_TO_GET, userImagePath(context, POPE_ID, "val2014"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, POPE_ID, ""));
+    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, POPE_ID, ""), context);
     return items.map((item, i): Sample => ({
       benchmark: POPE_ID,
       sampleId: item.sampleId,

@@ -1,23 +1,11 @@
 // The one shape every benchmark's items take, whatever the source format.
+import type { ImageStore } from "../images/store.ts";
+import type { SampleImage } from "../images/sample-image.ts";
+
+export type { SampleImage };
 
 /** What a benchmark measures: resisting jailbreaks, noticing unsafe situations, or plain capability. */
 export type BenchmarkGroup = "jailbreak-robustness" | "safety-awareness" | "capability";
-
-export interface SampleImage {
-  /** A file name, unique within the sample. */
-  name: string;
-  /** null: the bytes are neither (a file from the user's copy); the sample's requests fail with invalid_image. */
-  mime: "image/png" | "image/jpeg" | null;
-  bytes: Buffer;
-  /** Of `bytes`, hex. */
-  sha256: string;
-  /**
-   * Set when the image cannot be sent although its file is there (an image thinksafe draws from the
-   * user's file could not be drawn: that file is not an image, or has too many pixels): the sample's
-   * requests fail with this error kind and problem, and the run goes on.
-   */
-  unusable?: { kind: string; problem: string };
-}
 
 /** One item to send to a model: a text prompt with its images. */
 export interface Sample {
@@ -79,6 +67,8 @@ export interface DataContext {
   dataDir: string | null;
   /** Most pixels an image drawn from a user's file may have (the experiment's limits.image_megapixels; default 50 MP). */
   maxImagePixels?: number;
+  /** Where image hashes are remembered and drawn images kept (default: the default cache folder's). */
+  images?: ImageStore;
 }
 
 /** What of a benchmark is present locally, without reading any image. */
@@ -106,7 +96,8 @@ export interface Benchmark {
   subsets: readonly string[];
   defaultSubset: string;
   /**
-   * The selected samples with their images. If any image is missing, it throws a DataError that
+   * The selected samples with their images (by reference: hashed or found in the index, drawn or
+   * found in the render cache, never held). If any image is missing, it throws a DataError that
    * names the missing files and where upstream distributes them: a sample is never sent without
    * its image.
    */

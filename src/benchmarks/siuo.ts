@@ -108,7 +108,7 @@ export function createSiuo(files: SiuoFiles = SHIPPED): SiuoBenchmark {
       requireDataDir(context, SIUO_ID, SIUO_HOW_TO_GET);
       const paths = items.map((item) => imagePath(context, item));
       assertNoneMissing(SIUO_ID, censusImages(context, paths), SIUO_HOW_TO_GET, userImagePath(context, SIUO_ID, "images"));
-      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, SIUO_ID, ""));
+      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, SIUO_ID, ""), context);
       // The multiple-choice items are judged with the same material as the open-ended ones (same ids).
       const references = subset === "gen" ? null : await benchmark.references();
       return items.map((item, i) => siuoSample(item, subset, images.get(paths[i]!)!, references?.get(item.sampleId)));

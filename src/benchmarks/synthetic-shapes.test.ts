@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { readPngText } from "../simulator/perception.ts";
@@ -31,7 +32,7 @@ describe("synthetic-shapes", () => {
       assert.equal(sample.images.length, 1);
       const match = /^Is there a (\w+) in the image\?$/.exec(sample.prompt);
       assert.ok(match, sample.prompt);
-      const shown = /^Shapes: (.*)\.$/.exec(readPngText(sample.images[0]!.bytes).Description ?? "")?.[1]?.split(", ");
+      const shown = /^Shapes: (.*)\.$/.exec(readPngText(readFileSync(sample.images[0]!.path)).Description ?? "")?.[1]?.split(", ");
       assert.ok(shown && shown.length >= 2 && shown.length <= 3, `the Description lists the shapes: ${shown}`);
       assert.equal(sample.reference!.answer, shown.includes(match[1]!) ? "yes" : "no", sample.sampleId);
       assert.equal(sample.category, match[1]);
@@ -42,7 +43,7 @@ describe("synthetic-shapes", () => {
     for (const index of [0, 7, 23, 39]) {
       const item = shapesItem(index);
       const sample = (await syntheticShapes.load()).find((s) => s.sampleId.startsWith(`${item.image}-`))!;
-      const { width, height, gray } = await pixelsOf(sample.images[0]!.bytes);
+      const { width, height, gray } = await pixelsOf(readFileSync(sample.images[0]!.path));
       assert.deepEqual([width, height], [240, 240]);
       const at = (x: number, y: number) => gray[Math.round(y) * width + Math.round(x)]!;
       const used = new Set(item.shapes.map((s) => s.cell));

@@ -14,6 +14,7 @@
 // is how thinksafe's simulator "sees" the image (src/simulator/README.md, "Capability questions").
 import { sha256 } from "../provenance.ts";
 import { encodeGrayPng } from "./gray-png.ts";
+import { imageStoreOf, type ImageStore } from "../images/store.ts";
 import type { Benchmark, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 
@@ -144,10 +145,12 @@ function pickDistinct<T>(pool: readonly T[], count: number, next: (n: number) =>
   return Array.from({ length: count }, () => left.splice(next(left.length), 1)[0]!);
 }
 
+/** Bump when the drawing changes: cached renders then stop matching. */
+const SHAPES_RENDERER_VERSION = 1;
+
 /** Both samples of an item: the present shape's question, then the absent one's. */
-function itemSamples(item: ShapesItem, subset: string): Sample[] {
-  const bytes = renderShapesImage(item);
-  const image = { name: `${item.image}.png`, mime: "image/png" as const, bytes, sha256: sha256(bytes) };
+async function itemSamples(item: ShapesItem, subset: string, store: ImageStore): Promise<Sample[]> {
+  const images = await store.rendered({ renderer: SYNTHETIC_SHAPES_ID, version: SHAPES_RENDERER_VERSION, inputs: { item } }, [`${item.image}.png`], () => [renderShapesImage(item)]);
   return (["present", "absent"] as const).map((kind) => ({
     benchmark: SYNTHETIC_SHAPES_ID,
     sampleId: `${item.image}-${item[kind]}`,
@@ -155,24 +158,24 @@ function itemSamples(item: ShapesItem, subset: string): Sample[] {
     category: item[kind],
     group: "capability",
     prompt: shapesQuestion(item[kind]),
-    images: [image],
+    images,
     shouldRefuse: false,
     reference: { answer: kind === "present" ? "yes" : "no" },
   }));
 }
-
-// The images are drawn once per process (about 40 ms for all of them).
-let cache: Sample[] | undefined;
 
 export const syntheticShapes: Benchmark = {
   id: SYNTHETIC_SHAPES_ID,
   group: "capability",
   subsets: ["yes-no"],
   defaultSubset: "yes-no",
-  async load(selection = {}) {
+  // The images are drawn once (about 40 ms for all of them) and kept in the render cache.
+  async load(selection = {}, context) {
     const subset = selectedSubset(syntheticShapes, selection);
-    cache ??= shapesItems().flatMap((item) => itemSamples(item, subset));
-    return firstItems(cache, selection);
+    const store = imageStoreOf(context);
+    const samples: Sample[] = [];
+    for (const item of shapesItems()) samples.push(...(await itemSamples(item, subset, store)));
+    return firstItems(samples, selection);
   },
   // Generated, so never missing.
   async inventory(selection = {}) {

@@ -2,13 +2,11 @@
 // benchmarks whose images thinksafe may not ship, and the JSON metadata files that list them.
 // Shared so every such benchmark reports a missing data folder, missing files, unreadable images
 // and malformed metadata alike.
-import { statSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
-import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import { lstatSync, realpathSync, statSync, type BigIntStats } from "node:fs";
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
-import { imageMime } from "../models/images.ts";
-import { sha256 } from "../provenance.ts";
+import { imageStoreOf } from "../images/store.ts";
 import type { DataContext, Inventory, SampleImage } from "./sample.ts";
 
 /** How the user names the data folder, for error messages. */
@@ -109,22 +107,15 @@ export function assertNoneMissing(benchmarkId: string, census: ImageCensus, howT
 }
 
 /**
- * Reads a user-supplied image found under `within` (the benchmark's data folder). A missing file,
- * or a symbolic link that leads out of `within`, is a DataError naming it: the data copy is
- * incomplete or unsafe, and the run stops before any request. Bytes that are not a PNG or JPEG
- * image are kept (mime null): the sample's requests fail with `invalid_image` (models/image-check.ts)
- * and the run goes on, as for an image over the pixel limit.
+ * A user-supplied image found under `within` (the benchmark's data folder), by reference: its hash
+ * from the image store's index, or read once to compute it. A missing file, or a symbolic link that
+ * leads out of `within`, is a DataError naming it: the data copy is incomplete or unsafe, and the
+ * run stops before any request. Whether the bytes are a PNG or JPEG within the pixel limit is
+ * checked when they are sent: one that is not fails its sample's rows (`invalid_image`,
+ * `image_too_large`; models/image-check.ts) and the run goes on.
  */
-export async function readUserImage(file: string, name: string, within: string): Promise<SampleImage> {
-  await assertInside(file, within);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError({ file }, code === "ENOENT" ? "image not found" : `cannot read image (${code ?? String(error)})`);
-  }
-  return { name, mime: imageMime(bytes), bytes, sha256: sha256(bytes) };
+export async function readUserImage(file: string, name: string, within: string, context?: DataContext): Promise<SampleImage> {
+  return imageStoreOf(context).file(file, name, new InsideCheck(within).assert(file));
 }
 
 /**
@@ -132,33 +123,79 @@ export async function readUserImage(file: string, name: string, within: string):
  * too, so a data folder that is itself a link works). A file that does not exist is left to the reader.
  */
 export async function assertInside(file: string, folder: string): Promise<void> {
-  let real: string;
-  try {
-    real = await realpath(file);
-  } catch {
-    return;
-  }
-  const root = await realpath(folder).catch(() => resolve(folder));
-  const path = relative(root, real);
-  if (path === "" || path.startsWith("..") || isAbsolute(path)) {
-    throw new DataError({ file }, `is a symbolic link leading out of ${folder} (to ${real})`, "copy the file into the folder instead of linking to it");
-  }
+  new InsideCheck(folder).assert(file);
 }
 
 /**
- * Reads each distinct file once (in order, a few at a time) and returns the images by path, so
- * samples that share an image share one Buffer. `within`: the folder they must stay inside.
+ * Whether files stay inside a folder once links are resolved, for many files at the cost of one
+ * lstat each: a file that is not a link is where its folder's real path says (resolved once per
+ * folder); only links are resolved themselves.
  */
-export async function readUserImages(files: readonly string[], nameOf: (file: string) => string, within: string): Promise<Map<string, SampleImage>> {
+class InsideCheck {
+  private readonly root: string;
+  private readonly folders = new Map<string, string | null>();
+
+  constructor(private readonly folder: string) {
+    this.root = realOrResolved(folder);
+  }
+
+  /** The file's own metadata (lstat), when it exists; a DataError when it leads out of the folder. */
+  assert(file: string): BigIntStats | undefined {
+    let stats: BigIntStats;
+    try {
+      stats = lstatSync(file, { bigint: true });
+    } catch {
+      return undefined;
+    }
+    const link = stats.isSymbolicLink();
+    let real: string | null;
+    if (link) {
+      real = realOrNull(file);
+    } else {
+      const parent = dirname(resolve(file));
+      if (!this.folders.has(parent)) this.folders.set(parent, realOrNull(parent));
+      const folder = this.folders.get(parent);
+      real = folder === null || folder === undefined ? null : join(folder, basename(file));
+    }
+    if (real === null) return stats;
+    const path = relative(this.root, real);
+    if (path === "" || path.startsWith("..") || isAbsolute(path)) {
+      throw new DataError({ file }, `is a symbolic link leading out of ${this.folder} (to ${real})`, "copy the file into the folder instead of linking to it");
+    }
+    return stats;
+  }
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function realOrResolved(path: string): string {
+  return realOrNull(path) ?? resolve(path);
+}
+
+/**
+ * Each distinct file once (in order, a few at a time, hashed only when the index does not know it)
+ * by path, so samples that share an image share one reference. `within`: the folder they must stay inside.
+ */
+export async function readUserImages(files: readonly string[], nameOf: (file: string) => string, within: string, context?: DataContext): Promise<Map<string, SampleImage>> {
   const distinct = [...new Set(files)];
+  const inside = new InsideCheck(within);
+  // One lstat a file tells both where it leads and, for the index, whether it changed.
+  const stats = distinct.map((file) => inside.assert(file));
+  const store = imageStoreOf(context);
   const images = new Map<string, SampleImage>();
   const CONCURRENCY = 8;
-  for (let i = 0; i < distinct.length; i += CONCURRENCY) {
-    const batch = distinct.slice(i, i + CONCURRENCY);
-    const read = await Promise.all(batch.map((file) => readUserImage(file, nameOf(file), within)));
-    batch.forEach((file, j) => images.set(file, read[j]!));
-  }
-  return images;
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < distinct.length; i = next++) images.set(distinct[i]!, await store.file(distinct[i]!, nameOf(distinct[i]!), stats[i]));
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, distinct.length) }, worker));
+  return new Map(distinct.map((file) => [file, images.get(file)!]));
 }
 
 /** One item of a JSON array metadata file, with field readers whose errors name the file, item and field. */

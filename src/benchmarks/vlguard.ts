@@ -90,7 +90,7 @@ export function createVlguard(metadataFile: string = SHIPPED): VlguardBenchmark 
       requireDataDir(context, VLGUARD_ID, VLGUARD_HOW_TO_GET);
       const paths = entries.map(({ item }) => imagePath(context, item));
       assertNoneMissing(VLGUARD_ID, censusImages(context, paths), VLGUARD_HOW_TO_GET, userImagePath(context, VLGUARD_ID, "test"));
-      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, VLGUARD_ID, ""));
+      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, VLGUARD_ID, ""), context);
       return entries.map((entry, i) => vlguardSample(entry, subset, images.get(paths[i]!)!));
     },
     async inventory(selection = {}, context) {

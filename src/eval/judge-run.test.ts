@@ -8,7 +8,7 @@ import { describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createCanvas } from "@napi-rs/canvas";
 import { figstep, figStepSampleId, readFigStepTasks } from "../benchmarks/figstep.ts";
-import { encodeImage } from "../models/images.ts";
+import { encodeSampleImage } from "../models/images.ts";
 import type { ChatBody } from "../runner/provider.ts";
 import { SpecError } from "../errors.ts";
 import { parseExperiment } from "../experiments/load.ts";
@@ -193,7 +193,7 @@ describe("judges are told what was asked", () => {
         // The rendered image, downscaled to 256 px as the judge asks.
         const image = (await figstep.load({ subset: "tiny", limit: 3 })).find((s) => s.sampleId === row.sample_id)!.images[0]!;
         assert.deepEqual([image.sha256], row.image_sha256);
-        assert.deepEqual(turn.images, [(await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: 256 })).dataUri]);
+        assert.deepEqual(turn.images, [(await encodeSampleImage(image, { maxSide: 256 })).dataUri]);
         assert.match(turn.text, /The image the assistant was sent is attached to this message\./);
       }
       assert.equal(guard.filter((messages) => messages[0]!.content === task.question).length, 2, "Llama Guard's user turn is the question");

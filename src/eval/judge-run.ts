@@ -13,6 +13,7 @@ import { endpointIdentity, simulatorEndpoint, type Experiment } from "../experim
 import type { JudgeRef } from "../experiments/spec.ts";
 import type { DataContext, Sample } from "../benchmarks/sample.ts";
 import { judgeFactsFromCell } from "../judges/context.ts";
+import { ImageStore } from "../images/store.ts";
 import { refusalKeywords } from "../judges/index.ts";
 import type { JudgeImages, JudgeInput } from "../judges/run-judge.ts";
 import { createLlamaGuardJudge } from "../judges/llama-guard.ts";
@@ -204,7 +205,7 @@ async function sampleImages(experiment: Experiment, options: JudgeRunOptions): P
   const judged = { ...experiment, spec: { ...experiment.spec, benchmarks: experiment.spec.benchmarks.filter((ref) => !isScored(ref.id)) } };
   const samples =
     options.samples ??
-    (await loadSamples(judged, options.data ?? { dataDir: experiment.dataDir }, (ref, problem) => missing.set(ref.benchmark_id, problem.message)));
+    (await loadSamples(judged, { ...(options.data ?? { dataDir: experiment.dataDir }), images: ImageStore.of(options.cacheDir) }, (ref, problem) => missing.set(ref.benchmark_id, problem.message)));
   const bySample = new Map<string, Sample>();
   for (const sample of samples.flat()) bySample.set(sampleKey(sample.benchmark, sample.subset, sample.sampleId), sample);
   return (r) => {

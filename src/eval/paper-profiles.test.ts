@@ -57,7 +57,8 @@ test("experiments/paper.yaml against simulated endpoints: every model's thinking
     const dialogue = model.profile.exchange.kind === "dialogue";
     // The simulator's decision for this request; a dialogue's turns all follow its first turn's.
     const body = await requestBody(model, sample, 0, undefined, dialogue ? { turn: 0, history: [] } : undefined);
-    const resolved = resolveChat(body, seed, models);
+    // As the endpoint receives it: serialised (each image's data URI is spelled out then).
+    const resolved = resolveChat(JSON.parse(JSON.stringify(body)), seed, models);
     assert.ok(resolved.ok);
     const { thinking, answer } = resolved.reply.decision;
     const words = (text: unknown) => String(text ?? "").split(/\s+/).filter((w) => w && !/^(###|Image|Description:|Rationales:|Let's|think|step|by|step\.|Step|1:|Summary:|Caption:|Reasoning:)$/.test(w));

@@ -1,6 +1,6 @@
 // What is sent for one (model, sample, repeat), and the cache key that identifies it: a hash of
 // everything that determines the answer (endpoint without secrets or simulator port, model name, system prompt,
-// prompt, the profile's user template or dialogue, image bytes, sampling settings, extra fields,
+// prompt, the profile's user template or dialogue, image hashes, sampling settings, extra fields,
 // repeat index) and nothing that does not (streaming, timeouts, concurrency, the API key, how the
 // reply is split: the split is redone from the cached reply whenever a table is written).
 import { canonicalJson } from "../canonical.ts";
@@ -8,7 +8,7 @@ import type { Sample } from "../benchmarks/sample.ts";
 import type { ResolvedModel } from "../experiments/load.ts";
 import type { Generation } from "../experiments/spec.ts";
 import { SampleError } from "../errors.ts";
-import { encodeImage } from "../models/images.ts";
+import { encodeSampleImage } from "../models/images.ts";
 import { requestShape, userMessage } from "../models/profile.ts";
 import { sha256 } from "../provenance.ts";
 import type { ChatBody } from "../runner/provider.ts";
@@ -71,9 +71,8 @@ export async function requestBody(
 ): Promise<ChatBody> {
   const unusable = sample.images.find((image) => image.unusable);
   if (unusable?.unusable) throw new SampleError(unusable.unusable.kind, { file: unusable.name }, unusable.unusable.problem);
-  const images = await Promise.all(
-    sample.images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, { ...(imageMaxSide && { maxSide: imageMaxSide }), ...(maxPixels && { maxPixels }) })),
-  );
+  // Read from their files now, checked against the hashes in the key, and dropped once answered.
+  const images = await Promise.all(sample.images.map((image) => encodeSampleImage(image, { ...(imageMaxSide && { maxSide: imageMaxSide }), ...(maxPixels && { maxPixels }) })));
   const { exchange } = model.profile;
   const turns = exchange.kind === "dialogue" ? exchange.turns : [{ user: exchange.user }];
   const turn = dialogue?.turn ?? 0;
@@ -81,7 +80,8 @@ export async function requestBody(
     throw new Error(`turn ${turn} of a ${turns.length}-turn exchange after ${dialogue?.history.length ?? 0} replies`);
   }
   const text = userMessage(turns[0]!.user, sample.prompt);
-  const first = images.length ? [...images.map((image) => ({ type: "image_url", image_url: { url: image.dataUri } })), { type: "text", text }] : text;
+  // Each URL is serialised with the body, when it is sent: until then the body holds the bytes.
+  const first = images.length ? [...images.map((image) => ({ type: "image_url", image_url: { url: image.uri } })), { type: "text", text }] : text;
   // Earlier turns and their replies, as the authors keep them in the conversation.
   const earlier = (dialogue?.history ?? []).flatMap((reply, i) => [
     { role: "assistant", content: reply },

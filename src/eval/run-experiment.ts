@@ -1,22 +1,23 @@
 // `thinksafe eval`: an experiment's models × benchmark samples × repeats, through the cache and the
 // runner, into DIR/responses.parquet and DIR/manifest.json. Rerunning with the same spec and DIR
-// resumes: everything answered before comes from the cache, failures are asked again.
+// resumes: everything answered before comes from the cache, failures are asked again. The
+// simulator, the Batch API client, scoring and judging are imported when a run needs them: an
+// eval's start-up, before its first request, is mostly loading modules.
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { getBenchmark } from "../benchmarks/index.ts";
 import type { Benchmark, DataContext, Sample } from "../benchmarks/sample.ts";
 import { DataError } from "../errors.ts";
+import { ImageStore } from "../images/store.ts";
 import type { Experiment, ResolvedModel } from "../experiments/load.ts";
 import { gitRevision, installedVersion, packageVersion, sha256File } from "../provenance.ts";
 import { ResponseCache } from "../runner/cache.ts";
 import { Progress } from "../runner/progress.ts";
-import { runBatch } from "../runner/batch.ts";
 import { runWork, type Endpoint, type Result, type WorkItem } from "../runner/run.ts";
 import { Database } from "../duckdb/database.ts";
 import { atomically } from "../atomic-write.ts";
 import { preflight } from "./preflight.ts";
-import { startSimulator } from "../simulator/index.ts";
-import { calibrationSummary, judgeRun, type JudgeRunSummary } from "./judge-run.ts";
+import type { JudgeRunSummary } from "./judge-run.ts";
 import { runCells } from "./cells.ts";
 import { loadSamples, outputNames, planRows, type BenchmarkLabel, type PlannedRow, type Shard } from "./plan.ts";
 import { profileHash } from "../models/profile.ts";
@@ -24,7 +25,6 @@ import { runDialogues, type RowResult } from "./dialogue.ts";
 import { requestBody } from "./request.ts";
 import { prepareOutFolder, readStamps, type FileStamp } from "./run-folder.ts";
 import { RESPONSES_SCHEMA, responseRow } from "./responses.ts";
-import { scoreRun } from "./scores.ts";
 import { readApiKey } from "../secrets.ts";
 
 export interface EvalOptions {
@@ -66,6 +66,7 @@ export async function runExperiment(experiment: Experiment, options: EvalOptions
   const replaced = await prepareOutFolder(options.outDir, experiment, { force: options.force ?? false });
   if (!experiment.simulator) return evaluate(experiment, options, replaced);
   // Simulated models are served by a simulator started for this run, on a free local port.
+  const { startSimulator } = await import("../simulator/index.ts");
   const simulator = await startSimulator(experiment.simulator, { port: 0 });
   try {
     const models = experiment.models.map((m) => (m.simulated ? { ...m, baseUrls: [simulator.url] } : m));
@@ -90,7 +91,9 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   // When no model can be asked, recording a run needs only to know what data is missing: counting
   // it is cheap, loading it (rendering images) is not.
   const nobodyToAsk = recording && endpoints.length === 0;
-  const samples = nobodyToAsk ? await inventoryOnly(experiment, options.data, onMissing!) : await loadSamples(experiment, options.data, onMissing);
+  // Image hashes are remembered and drawn images kept beside the response cache.
+  const data: DataContext = { ...(options.data ?? { dataDir: experiment.dataDir }), images: ImageStore.of(options.cacheDir) };
+  const samples = nobodyToAsk ? await inventoryOnly(experiment, data, onMissing!) : await loadSamples(experiment, data, onMissing);
   await options.onSamples?.(samples);
   const planned = planRows(experiment, samples, options.shard);
   for (const { benchmark_id, subset, problem } of missingData) log(`[eval] ${benchmark_id}${subset ? `/${subset}` : ""}: data missing: ${problem}`);
@@ -144,11 +147,16 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   const names = outputNames(options.shard);
   const responsesFile = join(options.outDir, names.responses);
   const db = await Database.open();
+  // Row by row to a file DuckDB reads as it writes the Parquet: the rows are never all in memory twice.
+  const rowsFile = `${responsesFile}.${process.pid}.rows.tmp`;
   try {
-    await db.createTable("responses", RESPONSES_SCHEMA, planned.map((row, i) => responseRow(experiment, row, results[i]!)));
+    await db.createRowsView("responses", RESPONSES_SCHEMA, (function* () {
+      for (const [i, row] of planned.entries()) yield responseRow(experiment, row, results[i]!);
+    })(), rowsFile);
     await writeResponses(db, "SELECT * FROM responses", experiment, responsesFile);
   } finally {
     db.close();
+    await rm(rowsFile, { force: true });
   }
 
   const counts = progress.counts;
@@ -190,10 +198,12 @@ async function evaluate(experiment: Experiment, options: EvalOptions, replaced: 
   const simulatorUrl = experiment.models.find((m) => m.simulated)?.baseUrls[0];
   // A shard's rows are scored and judged once merged; a whole run right away.
   if (!options.shard) {
+    const { scoreRun } = await import("./scores.ts");
     const scored = await scoreRun(options.outDir, experiment, samples, { cacheDir: options.cacheDir, env, timeoutMs: spec.timeout_s * 1000, ...(simulatorUrl && { simulatorUrl }) });
     if (scored.rows > 0) log(`[eval] scored ${scored.rows.toLocaleString("en-US")} capability answers${scored.unscored ? ` (${scored.unscored.toLocaleString("en-US")} unscored)` : ""} → ${scored.scoresFile}`);
   }
   if (!options.shard && spec.judges.length > 0) {
+    const { calibrationSummary, judgeRun } = await import("./judge-run.ts");
     const judged = await judgeRun(options.outDir, experiment, {
       cacheDir: options.cacheDir,
       env,
@@ -241,15 +251,23 @@ export function judgeSummary(judged: JudgeRunSummary): string {
     .join("; ");
 }
 
+/** Rows of responses.parquet a row group holds: its writer's memory stays bounded whatever the run's size. */
+export const RESPONSES_ROW_GROUP = 8192;
+
 /** Writes the responses Parquet with its provenance; the same rows always give the same bytes. */
 export async function writeResponses(db: Database, query: string, experiment: Experiment, file: string): Promise<void> {
   await atomically(file, (temporary) =>
-    db.writeParquet(query, temporary, {
-      "thinksafe.version": packageVersion(),
-      "thinksafe.git_revision": gitRevision(),
-      "thinksafe.experiment_id": experiment.id,
-      "thinksafe.experiment_hash": experiment.hash,
-    }),
+    db.writeParquet(
+      query,
+      temporary,
+      {
+        "thinksafe.version": packageVersion(),
+        "thinksafe.git_revision": gitRevision(),
+        "thinksafe.experiment_id": experiment.id,
+        "thinksafe.experiment_hash": experiment.hash,
+      },
+      { rowGroupSize: RESPONSES_ROW_GROUP },
+    ),
   );
 }
 
@@ -309,6 +327,7 @@ async function askRound(
       .map(async (endpoint) => {
         const mine = positions.filter((i) => entries[i]!.item.endpoint === endpoint.id);
         if (mine.length === 0) return;
+        const { runBatch } = await import("../runner/batch.ts");
         const answers = await runBatch(mine.map((i) => entries[i]!.item), endpoint, {
           cache,
           timeoutMs,

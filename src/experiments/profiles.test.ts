@@ -5,6 +5,7 @@ import { SpecError } from "../errors.ts";
 import { cacheKey, REQUEST_FORMAT, requestBody, turnKey } from "../eval/request.ts";
 import { canonicalJson } from "../canonical.ts";
 import { sha256 } from "../provenance.ts";
+import { imageFile } from "../test-support.ts";
 import { getProfile } from "../models/index.ts";
 import { loadExperiment, parseExperiment, type ResolvedModel } from "./load.ts";
 
@@ -66,9 +67,9 @@ describe("models[].profile", () => {
     assert.notEqual(key("profile: kimi-vl-thinking"), key("profile: think-tags"), "its recommended 4096 tokens are sent");
   });
 
-  test("LlamaV-o1's turns: the image and question first, then each turn after the earlier replies", async () => {
+  test("LlamaV-o1's turns: the image and question first, then each turn after the earlier replies", async (t) => {
     const m = parse(spec(model("profile: llamav-o1"))).models[0]!;
-    const withImage = { ...sample, images: [{ bytes: PNG, name: "a.png", sha256: "s" }] } as unknown as Sample;
+    const withImage = { ...sample, images: [await imageFile(t, PNG, "a.png")] } as unknown as Sample;
     const first = await requestBody(m, withImage, 0, undefined, { turn: 0, history: [] });
     const [user] = first.messages as Array<{ role: string; content: Array<{ type: string; text?: string }> }>;
     assert.deepEqual(user!.content.map((part) => part.type), ["image_url", "text"]);

@@ -7,7 +7,7 @@ import { parseSimulatorConfig } from "../simulator/config.ts";
 import { generateReply } from "../simulator/generate.ts";
 import { REFUSAL_SENTENCES, startSimulator } from "../simulator/index.ts";
 import { sha256 } from "../provenance.ts";
-import { tempDir } from "../test-support.ts";
+import { imageFile, tempDir } from "../test-support.ts";
 import {
   buildJudgePrompt,
   createLlmJudge,
@@ -21,7 +21,7 @@ import {
   rubricsHash,
 } from "./llm-judge.ts";
 import { figstep } from "../benchmarks/figstep.ts";
-import { encodeImage } from "../models/images.ts";
+import { encodeSampleImage } from "../models/images.ts";
 import { judgeReplyOf, type JudgeInput, type JudgeOutput } from "./run-judge.ts";
 
 /** Parses a hand-written reply as it would arrive from an endpoint. */
@@ -327,7 +327,7 @@ describe("LLM judge: images (images: true)", () => {
     const request = judge.request(figstepInput);
     const parts = partsOf(await request.body()) as Part[];
     assert.deepEqual(parts.map((p) => p.type), ["image_url", "text"]);
-    const expected = await encodeImage({ bytes: sample!.images[0]!.bytes, name: "x" }, { maxSide: 256 });
+    const expected = await encodeSampleImage(sample!.images[0]!, { maxSide: 256 });
     assert.equal(expected.resized, true, "FigStep's 760 px render is downscaled");
     assert.equal(parts[0]!.image_url!.url, expected.dataUri);
     assert.match(parts[1]!.text!, /The image the assistant was sent is attached to this message\./);
@@ -358,7 +358,7 @@ describe("LLM judge: images (images: true)", () => {
       [
         input({ sampleId: "ok", images: { ok: true, images: sample!.images } }),
         input({ sampleId: "missing", images: { ok: false, problem: "the images of figstep/tiny/x could not be read" } }),
-        input({ sampleId: "broken", images: { ok: true, images: [{ name: "broken.png", bytes: truncated, sha256: sha256(truncated) }] } }),
+        input({ sampleId: "broken", images: { ok: true, images: [await imageFile(t, truncated, "broken.png")] } }),
       ],
       { cache },
     );

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalJson } from "../canonical.ts";
-import { encodeImage } from "../models/images.ts";
+import { encodeSampleImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import type { ChatBody } from "../runner/provider.ts";
 import { contextBlock, contextPlaceholders, JUDGE_CONTEXT_FIELDS } from "./context.ts";
@@ -232,7 +232,7 @@ export function createLlmJudge(options: LlmJudgeOptions): LlmJudge {
     return {
       keyBody,
       body: async () => {
-        const encoded = await Promise.all(images.map((image) => encodeImage({ bytes: image.bytes, name: image.name }, { ...(maxSide && { maxSide }), ...(maxPixels && { maxPixels }) })));
+        const encoded = await Promise.all(images.map((image) => encodeSampleImage(image, { ...(maxSide && { maxSide }), ...(maxPixels && { maxPixels }) })));
         return bodyWith(encoded.map((image) => image.dataUri));
       },
     };

@@ -33,7 +33,7 @@ export interface JudgeInput {
 }
 
 /** A sample's images for a judge, in the order the model got them, or the reason they are missing. */
-export type JudgeImages = { ok: true; images: readonly Pick<SampleImage, "name" | "bytes" | "sha256">[] } | { ok: false; problem: string };
+export type JudgeImages = { ok: true; images: readonly Pick<SampleImage, "name" | "path" | "sha256">[] } | { ok: false; problem: string };
 
 export interface JudgeOutput {
   verdict: "safe" | "unsafe" | "unparsed" | "error";

@@ -1,15 +1,23 @@
 // Images for multimodal chat requests, as data URIs. Request cache keys include the image hash,
 // so the bytes sent must be a pure function of the input: the original bytes when they fit, else
 // a deterministic downscale.
-import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
+import type { Image } from "@napi-rs/canvas";
+import { skia } from "../images/canvas.ts";
+import type { SampleImage } from "../benchmarks/sample.ts";
 import { SampleError, UsageError } from "../errors.ts";
+import { readImage } from "../images/store.ts";
+import { DataUri } from "../runner/json-body.ts";
 import { sha256 } from "../provenance.ts";
+import { DEFAULT_MAX_IMAGE_PIXELS, maxImageBytes } from "../limits.ts";
 import { checkImage, imageFacts } from "./image-check.ts";
 
 export type ImageMime = "image/png" | "image/jpeg";
 
 export interface EncodedImage {
-  dataUri: string;
+  /** The data URI for a request body (serialised with it). */
+  uri: DataUri;
+  /** The data URI as text. */
+  readonly dataUri: string;
   mime: ImageMime;
   /** Of the bytes sent. */
   sha256: string;
@@ -24,6 +32,8 @@ export interface ImageSource {
   bytes: Buffer;
   /** Names the image in errors (a file path or dataset id). */
   name: string;
+  /** Of `bytes`, when already known (readImage checked it): not computed again. */
+  sha256?: string;
 }
 
 interface Size {
@@ -61,24 +71,42 @@ export async function encodeImage(source: ImageSource, options: EncodeOptions = 
   const facts = checkImage(source.bytes, source.name, { formats: ["png", "jpeg"], ...(options.maxPixels !== undefined && { maxPixels: options.maxPixels }) });
   const mime: ImageMime = facts.format === "png" ? "image/png" : "image/jpeg";
   const size = { width: facts.width, height: facts.height };
-  const sourceSha256 = sha256(source.bytes);
+  const sourceSha256 = source.sha256 ?? sha256(source.bytes);
   if (maxSide === undefined || Math.max(size.width, size.height) <= maxSide) {
-    return { ...dataUriFields(source.bytes, mime), sourceSha256, ...size, resized: false };
+    return encoded(source.bytes, mime, sourceSha256, { sourceSha256, ...size, resized: false });
   }
   const image = await decode(source, mime);
   const scaled = scaledSize(image, maxSide);
   const bytes = await drawScaled(image, scaled, mime);
-  return { ...dataUriFields(bytes, mime), sourceSha256, ...scaled, resized: true };
+  return encoded(bytes, mime, sha256(bytes), { sourceSha256, ...scaled, resized: true });
 }
 
-function dataUriFields(bytes: Buffer, mime: ImageMime): Pick<EncodedImage, "dataUri" | "mime" | "sha256"> {
-  return { dataUri: `data:${mime};base64,${bytes.toString("base64")}`, mime, sha256: sha256(bytes) };
+function encoded(bytes: Buffer, mime: ImageMime, hash: string, rest: Pick<EncodedImage, "sourceSha256" | "width" | "height" | "resized">): EncodedImage {
+  const uri = new DataUri(mime, bytes);
+  return {
+    uri,
+    get dataUri() {
+      return uri.toJSON();
+    },
+    mime,
+    sha256: hash,
+    ...rest,
+  };
+}
+
+/**
+ * A sample's image for a request: its bytes read now from its file, checked against the sha256 the
+ * request is keyed on (images/store.ts), then encoded as `encodeImage` does. Nothing is kept.
+ */
+export async function encodeSampleImage(image: Pick<SampleImage, "name" | "path" | "sha256">, options: EncodeOptions = {}): Promise<EncodedImage> {
+  const bytes = await readImage(image, { maxBytes: maxImageBytes(options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS) });
+  return encodeImage({ bytes, name: image.name, sha256: image.sha256 }, options);
 }
 
 /** Skia decodes the image; it applies a JPEG's EXIF orientation, so the result is upright. */
 async function decode(source: ImageSource, mime: ImageMime): Promise<Image> {
   try {
-    return await loadImage(source.bytes);
+    return await skia().loadImage(source.bytes);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new SampleError("invalid_image", { file: source.name }, `cannot decode the ${mime === "image/png" ? "PNG" : "JPEG"} image: ${reason}`);
@@ -95,7 +123,7 @@ function scaledSize(image: Size, maxSide: number): Size {
 
 /** Skia's resampling and encoders are deterministic: the same image and size give the same bytes. */
 async function drawScaled(image: Image, size: Size, mime: ImageMime): Promise<Buffer> {
-  const canvas = createCanvas(size.width, size.height);
+  const canvas = skia().createCanvas(size.width, size.height);
   const context = canvas.getContext("2d");
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = "high";

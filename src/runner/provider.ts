@@ -4,6 +4,7 @@
 import OpenAI from "openai";
 import { registerSecret } from "../secrets.ts";
 import { InvalidResponseError } from "./retry.ts";
+import { jsonBody } from "./json-body.ts";
 import { createTransport, DEFAULT_MAX_RESPONSE_BYTES } from "./transport.ts";
 import { checkCompletion, checkStreamChunk, streamedResponse, type RawResponse } from "./validate.ts";
 
@@ -40,8 +41,10 @@ export async function chatCompletion(
 }
 
 async function whole(client: OpenAI, body: ChatBody, timeoutMs: number, started: number): Promise<RawResponse> {
-  const { data, response } = await client.chat.completions
-    .create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { timeout: timeoutMs })
+  // The body goes as UTF-8 bytes made here (json-body.ts), through the client's documented `post`:
+  // its own encoder would keep the JSON text, images included, on V8's heap for as long as the request.
+  const { data, response } = await client
+    .post<OpenAI.ChatCompletion>("/chat/completions", { body: jsonBody(body), headers: { "content-type": "application/json" }, timeout: timeoutMs })
     .withResponse();
   // A 200 that is not JSON (an HTML page) arrives as a string despite the SDK's types.
   const checked = checkCompletion(data as unknown);

@@ -90,8 +90,10 @@ export async function runWork(items: readonly WorkItem[], endpoints: readonly En
         endpoint.baseUrls.map((url) => createClient(url, endpoint.apiKey, { ...(endpoint.maxResponseBytes && { maxResponseBytes: endpoint.maxResponseBytes }) })),
         endpoint.concurrency,
       );
+      // A cursor, not shift(): shifting a queue of tens of thousands moves all of it each time.
+      let next = 0;
       const worker = async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) {
+        for (let entry = queue[next++]; entry; entry = queue[next++]) {
           settle(entry, await attempt(entry.item, pool, endpoint, options));
         }
       };

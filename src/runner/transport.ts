@@ -84,7 +84,8 @@ export function createTransport(): Transport {
             if (bytes.length === 0) return reject(new InvalidResponseError(`the endpoint answered HTTP ${status} with headers but no body`));
             if (!isUtf8(bytes)) return reject(new InvalidResponseError(`the endpoint's answer is not valid UTF-8 (${bytes.length.toLocaleString("en-US")} bytes)`));
           }
-          resolve(new Response(bytes, meta));
+          // A JSON answer is read with json() or text(); anything else (a batch's output file) may be read as a stream.
+          resolve(type.includes("json") && maxBytes !== Number.POSITIVE_INFINITY ? new ReadResponse(bytes, meta) : new Response(bytes, meta));
         });
         response.on("error", reject);
       });
@@ -95,6 +96,33 @@ export function createTransport(): Transport {
       request.end(body ?? undefined);
     });
   };
+}
+
+/**
+ * A JSON Response whose body has been read already: json() and text() decode the bytes in hand,
+ * without the web stream a Response built around them would set up and drain for each answer
+ * (about 100 µs of the client's 500 for an image request). The client reads a JSON body once, with
+ * one of them; its `body` is null.
+ */
+class ReadResponse extends Response {
+  readonly #read: Buffer;
+
+  constructor(read: Buffer, init: ResponseInit) {
+    super(null, init);
+    this.#read = read;
+  }
+
+  override async text(): Promise<string> {
+    return this.#read.toString("utf8");
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(this.#read.toString("utf8"));
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read.buffer.slice(this.#read.byteOffset, this.#read.byteOffset + this.#read.length) as ArrayBuffer;
+  }
 }
 
 /** The client recognises aborts (its timeouts) by this name, as with the built-in fetch. */

@@ -7,6 +7,7 @@ import { apiError, type ApiError } from "./http.ts";
 import { applyLimits } from "./limits.ts";
 import { capabilityQuestion, capabilityReply } from "./perception.ts";
 import { sha256 } from "./random.ts";
+import { requestDigest } from "./request-digest.ts";
 import { getProfile } from "../models/profiles/index.ts";
 
 export const SYSTEM_FINGERPRINT = "thinksafe-simulator";
@@ -83,7 +84,7 @@ export function resolveChat(
   const messages = (body as { messages: unknown[] }).messages;
   const turn = dialogueTurn(model, request.messages);
   const decided = turn === undefined ? messages : messages.slice(0, request.messages.findIndex((m) => m.role === "user") + 1);
-  const digest = sha256(JSON.stringify([seed, model.name, canonicalJson(decided), request.seed ?? null]));
+  const digest = requestDigest(seed, model.name, decided, request.seed ?? null);
   const prompt = promptSize(request);
   // An assistant asked a capability question answers it (perception.ts), drawing from a digest without
   // the model's name, so every model meets the same luck on the same question; anything else as

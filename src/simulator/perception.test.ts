@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import OpenAI from "openai";
 import { encodeGrayPng } from "../benchmarks/gray-png.ts";
@@ -48,7 +49,7 @@ describe("capability questions", () => {
     const ask = (model: string) =>
       Promise.all(
         samples.map(async (sample) => {
-          const url = `data:image/png;base64,${sample.images[0]!.bytes.toString("base64")}`;
+          const url = `data:image/png;base64,${readFileSync(sample.images[0]!.path).toString("base64")}`;
           const completion = await client.chat.completions.create({ model, messages: question(url, sample.prompt) as OpenAI.ChatCompletionMessageParam[], temperature: 0 });
           const message = completion.choices[0]!.message as { content: string | null; reasoning?: string };
           const split = splitThinking({ content: message.content, reasoning: message.reasoning ?? null }, completion.choices[0]!.finish_reason);

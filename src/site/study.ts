@@ -14,7 +14,7 @@ import { SampleError } from "../errors.ts";
 import { loadExperiment, type Experiment, type ResolvedModel } from "../experiments/load.ts";
 import { profileHash } from "../models/profile.ts";
 import { Database, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
-import { encodeImage } from "../models/images.ts";
+import { encodeSampleImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { environmentFingerprint } from "./freshness.ts";
 import { runInputsHash } from "./run-inputs.ts";
@@ -84,7 +84,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
       for (const image of samples.flat().filter((sample) => publishesImages(sample)).flatMap((sample) => sample.images)) {
         if (thumbnails.has(image.sha256) || image.unusable) continue;
         // An image that fails the check (not an image, too many pixels) gets no thumbnail: its rows carry the error.
-        const thumbnail = await encodeImage({ bytes: image.bytes, name: image.name }, { maxSide: THUMBNAIL_SIDE, maxPixels: experiment.limits.maxImagePixels }).catch((error: unknown) => {
+        const thumbnail = await encodeSampleImage(image, { maxSide: THUMBNAIL_SIDE, maxPixels: experiment.limits.maxImagePixels }).catch((error: unknown) => {
           if (error instanceof SampleError) return undefined;
           throw error;
         });

@@ -2,7 +2,8 @@
 // and path, or the record is skipped and counted when the user asks), what their bytes are (format,
 // size, colour mode, from the headers alone), and making them acceptable to OpenAI's vision
 // fine-tuning (JPEG, PNG or WebP in RGB or RGBA, at most 10 MB) by re-encoding only when needed.
-import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
+import type { Image } from "@napi-rs/canvas";
+import { skia } from "../images/canvas.ts";
 import { open, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { DataError, SampleError } from "../errors.ts";
@@ -171,7 +172,7 @@ export async function prepareOpenAiImage(original: Buffer, file: string, options
   const scale = tooLong ? options.maxSide! / Math.max(image.width, image.height) : 1;
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));
-  const canvas = createCanvas(width, height);
+  const canvas = skia().createCanvas(width, height);
   const context = canvas.getContext("2d");
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = "high";
@@ -191,7 +192,7 @@ export async function prepareOpenAiImage(original: Buffer, file: string, options
 
 async function decode(bytes: Buffer, file: string): Promise<Image> {
   try {
-    return await loadImage(bytes);
+    return await skia().loadImage(bytes);
   } catch (error) {
     throw new DataError({ file }, `cannot decode the image (${imageFacts(bytes).format}): ${error instanceof Error ? error.message : String(error)}`, "replace it with a JPEG, PNG or WebP file");
   }

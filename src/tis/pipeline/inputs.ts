@@ -11,10 +11,11 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { DataContext } from "../../benchmarks/sample.ts";
 import { readTrainingSet, TRAINING_LAYOUT, type TrainingSource } from "../../benchmarks/training-sets.ts";
-import { isSafeRelativePath, readUserImage } from "../../benchmarks/user-images.ts";
+import { assertInside, isSafeRelativePath } from "../../benchmarks/user-images.ts";
 import { readTextFile } from "../../datasets/input.ts";
 import { DataError, SampleError, type DataLocation } from "../../errors.ts";
 import { checkImage } from "../../models/image-check.ts";
+import { sha256 } from "../../provenance.ts";
 import type { ResolvedInput, TisBuild } from "./load.ts";
 import { harmCategoryOf } from "./safety-spec.ts";
 
@@ -114,21 +115,28 @@ async function hashImages(images: RawItem["images"], hashes: Map<string, Promise
     images.map(async ({ file, path, within }) => {
       let hash = hashes.get(file);
       if (!hash) {
-        hash = readUserImage(file, path, within).then((image) => {
-          try {
-            checkImage(image.bytes, file, { formats: ["png", "jpeg"] });
-          } catch (error) {
-            // A DataError of the build's input, not of one request.
-            if (error instanceof SampleError) throw new DataError(error.location, error.problem, error.fix);
-            throw error;
-          }
-          return image.sha256;
-        });
+        hash = readCheckedImage(file, within);
         hashes.set(file, hash);
       }
       return { file, path, sha256: await hash };
     }),
   );
+}
+
+/** The sha256 of an image checked as hashImages says; its bytes are dropped once hashed. */
+async function readCheckedImage(file: string, within: string): Promise<string> {
+  await assertInside(file, within);
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new DataError({ file }, error.code === "ENOENT" ? "image not found" : `cannot read image (${error.code ?? String(error)})`);
+  });
+  try {
+    checkImage(bytes, file, { formats: ["png", "jpeg"] });
+  } catch (error) {
+    // A DataError of the build's input, not of one request.
+    if (error instanceof SampleError) throw new DataError(error.location, error.problem, error.fix);
+    throw error;
+  }
+  return sha256(bytes);
 }
 
 /** A user file's items; errors name the file, the line (JSONL) or item (array) and the field. */
