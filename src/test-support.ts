@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
+import { extract } from "tar-stream";
 import { imageMime } from "./models/images.ts";
 
 /** A fresh temporary folder, removed when the test ends. */
@@ -44,4 +45,20 @@ export async function imageFile(t: TestContext, bytes: Buffer, name = "image.png
   const path = join(await tempDir(t), name);
   await writeFile(path, bytes);
   return { name, path, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** The members of a tar archive, in order, with their header times (seconds lost) and contents. */
+export async function tarMembers(archive: Buffer): Promise<Array<{ name: string; mtime: number; bytes: Buffer }>> {
+  const members: Array<{ name: string; mtime: number; bytes: Buffer }> = [];
+  const reader = extract();
+  const done = (async () => {
+    for await (const entry of reader) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      members.push({ name: entry.header.name, mtime: entry.header.mtime?.getTime() ?? NaN, bytes: Buffer.concat(chunks) });
+    }
+  })();
+  reader.end(archive);
+  await done;
+  return members;
 }

@@ -3,8 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
-import { extract } from "tar-stream";
-import { tempDir } from "../test-support.ts";
+import { tarMembers, tempDir } from "../test-support.ts";
 import { packFiles } from "./archive.ts";
 
 async function packed(dir: string, names: string[]): Promise<Buffer> {
@@ -22,17 +21,7 @@ test("the site's data archive holds the named files in order, and the same files
   await writeFile(join(dir, "not-published.txt"), "left out");
   const first = await packed(dir, ["b.parquet", "a.json"]);
 
-  const members: Array<{ name: string; text: string; mtime: number }> = [];
-  const reader = extract();
-  const done = (async () => {
-    for await (const entry of reader) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
-      members.push({ name: entry.header.name, text: Buffer.concat(chunks).toString(), mtime: entry.header.mtime!.getTime() });
-    }
-  })();
-  reader.end(first);
-  await done;
+  const members = (await tarMembers(first)).map(({ name, bytes, mtime }) => ({ name, text: bytes.toString(), mtime }));
   assert.deepEqual(members, [
     { name: "b.parquet", text: "PAR1 second", mtime: 0 },
     { name: "a.json", text: '{"a":1}', mtime: 0 },

@@ -88,7 +88,6 @@ async function writeStudyTables(studyDir: string, runs: readonly SiteRun[], outD
       };
       const file = join(outDir, `${table}.parquet`);
       if (table === "status") {
-        await db.connection.run("DROP TABLE IF EXISTS status");
         await db.createTable("status", STATUS_SCHEMA, statusRows(runs).map((row) => Object.keys(STATUS_SCHEMA).map((c) => row[c as keyof StatusRow] as Cell)));
         await db.writeParquet("SELECT * FROM status", file, metadata);
         continue;

@@ -13,7 +13,7 @@ import { runExperiment } from "../eval/run-experiment.ts";
 import { SampleError } from "../errors.ts";
 import { loadExperiment, type Experiment, type ResolvedModel } from "../experiments/load.ts";
 import { profileHash } from "../models/profile.ts";
-import { Database, sqlString, type Cell, type Schema } from "../duckdb/database.ts";
+import { Database, type Cell, type Schema } from "../duckdb/database.ts";
 import { encodeSampleImage } from "../models/images.ts";
 import { sha256 } from "../provenance.ts";
 import { environmentFingerprint } from "./freshness.ts";

@@ -6,8 +6,7 @@ import { cp, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { extract } from "tar-stream";
-import { tempDir } from "../../src/test-support.ts";
+import { tarMembers, tempDir } from "../../src/test-support.ts";
 import { runCli } from "./support.ts";
 
 const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,7 +26,7 @@ test("a clone under a path with an apostrophe: loaders, eval, judge and stats", 
   // The site's data loader reads files by path in SQL: the judge-agreement CSV, the study's and the TiS folder's Parquet.
   const loader = spawnSync(process.execPath, ["--import", "tsx", join("data-loaders", "data.tar.ts")], { cwd: clone, encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
   assert.equal(loader.status, 0, `data.tar.ts: ${loader.stderr.toString()}`);
-  const members = await tarMembers(loader.stdout);
+  const members = new Map((await tarMembers(loader.stdout)).map((member) => [member.name, member.bytes]));
   for (const table of ["judge_agreement", "tis_composition", "degradation"]) {
     assert.equal(members.get(`${table}.parquet`)?.subarray(0, 4).toString("latin1"), "PAR1", `data.tar.ts printed ${table}.parquet`);
   }
@@ -47,17 +46,3 @@ test("a clone under a path with an apostrophe: loaders, eval, judge and stats", 
   assert.deepEqual(safety.map((row) => row.target), ["answer"]);
 });
 
-async function tarMembers(archive: Buffer): Promise<Map<string, Buffer>> {
-  const members = new Map<string, Buffer>();
-  const reader = extract();
-  const done = (async () => {
-    for await (const entry of reader) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
-      members.set(entry.header.name, Buffer.concat(chunks));
-    }
-  })();
-  reader.end(archive);
-  await done;
-  return members;
-}
