@@ -3,6 +3,9 @@
 // `thinksafe eval` against the simulator at latency L and concurrency C, in a process of its own.
 // The ideal is N·L/C; the bar is 3× the ideal plus the time to read every image once. Then the same
 // run again, which must come from the caches: no request, and no image read to know it is unchanged.
+// Last, the floor on this machine: the same requests from a bare node:http client (bare-client.ts),
+// against which the eval's request phase is also shown, since on 2 cores the simulator and the
+// client share the CPU and the ideal N·L/C assumes neither costs anything.
 //   npm run bench:images -- --rows 28000 --kb 50 --latency 20 --concurrency 128 [--profile DIR]
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -11,7 +14,7 @@ import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeGrayPng } from "../benchmarks/gray-png.ts";
-import { benchSimulatorConfig, mb, runEvalProcess, seconds, startBenchSimulator, table, writeBenchExperiment, type EvalMeasure } from "./processes.ts";
+import { benchSimulatorConfig, mb, runBareClient, runEvalProcess, seconds, startBenchSimulator, table, writeBenchExperiment, type EvalMeasure } from "./processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +54,9 @@ try {
   const sentRerun = (await simulator.chatRequests()) - sentFirst;
   check(first, rows, "first run");
   check(rerun, rows, "rerun");
+  process.stderr.write("[bench] the floor: the same images from a bare node:http client\n");
+  const bare = await runBareClient({ url: simulator.url, model: "sim/bench", dir: join(dataDir, "jailbreakv", "images"), count: rows, concurrency });
+  const requestPhase = first.doneMs - (first.firstRequestMs ?? first.doneMs);
 
   const ideal = (rows * latencyMs) / concurrency;
   const bar = 3 * ideal + readOnce;
@@ -64,6 +70,8 @@ try {
       ["wall (process start to end)", `${seconds(first.doneMs)} (${(first.doneMs / ideal).toFixed(2)}× ideal; bar 3× ideal + read = ${seconds(bar)}, ${(first.doneMs / bar).toFixed(2)}× the bar)`],
       ["  samples loaded at", seconds(first.samplesMs! - first.readyMs) + " after start-up"],
       ["  first request at", first.firstRequestMs === null ? "none" : `${seconds(first.firstRequestMs)} (process start)`],
+      ["  first request to end", `${seconds(requestPhase)} (${(requestPhase / bare.wallMs).toFixed(2)}× the floor)`],
+      ["floor: bare node:http client", `${seconds(bare.wallMs)} for the same ${rows.toLocaleString("en-US")} requests, CPU ${seconds(bare.cpuMs)} (${((bare.cpuMs / rows) * 1000).toFixed(0)} µs a request)`],
       ["peak RSS (eval process)", `${mb(first.maxRssBytes)} (bar 500 MB)`],
       ["CPU: eval, simulator", `${seconds(first.cpuMs)}, ${seconds(simulatorFirstCpu)} (${((first.cpuMs / rows) * 1000).toFixed(0)} µs and ${((simulatorFirstCpu / rows) * 1000).toFixed(0)} µs a request)`],
       ["requests sent", sentFirst.toLocaleString("en-US")],

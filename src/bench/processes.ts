@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import type { SimulatorConfig, SimulatorStats } from "../simulator/index.ts";
 import type { EvalSummary } from "../eval/run-experiment.ts";
+import type { BareMeasure, BareRun } from "./bare-client.ts";
 
 /** A simulator answering every request after `latencyMs`, without faults, serving `model`. */
 export function benchSimulatorConfig(latencyMs: number, model = "sim/bench"): SimulatorConfig {
@@ -86,6 +87,14 @@ export async function runEvalProcess(run: EvalRun): Promise<EvalMeasure> {
   const execArgv = ["--import", "tsx", ...profiling(run.cpuProfDir)];
   const child = fork(new URL("./eval-process.ts", import.meta.url), { execArgv });
   const { measure } = await ask<{ measure: EvalMeasure }>(child, { type: "run", run }, "done");
+  await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
+  return measure;
+}
+
+/** The same image requests from a bare node:http client in a process of its own (bare-client.ts): the floor. */
+export async function runBareClient(run: BareRun): Promise<BareMeasure> {
+  const child = fork(new URL("./bare-client.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+  const { measure } = await ask<{ measure: BareMeasure }>(child, { type: "run", run }, "done");
   await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
   return measure;
 }
