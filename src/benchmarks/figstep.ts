@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { imageStoreOf, readImage, type ImageStore } from "../images/store.ts";
 import { FIGSTEP_PRO_PARTS, figStepProPrompt, type FigStepProQuery, figStepProQueries, renderFigStepProParts } from "./figstep-pro.ts";
 import { figStepRecipe, renderFigStepImage } from "./figstep-render.ts";
+import type { SampleImage } from "../images/sample-image.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { readSafeBench, SAFEBENCH_DATASET, type SafeBenchTask } from "./safebench.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
@@ -28,6 +29,12 @@ const SUBSET_FILES: Record<string, string> = {
 /** The FigStep-Pro subsets: same tasks and sample ids, cut images and Pro's prompt. */
 const PRO_SUBSETS: ReadonlySet<string> = new Set(["pro", "tiny-pro"]);
 const DATA_DIR = new URL("../../datasets/figstep/", import.meta.url);
+
+/** A task's FigStep image, from the render cache when it was drawn before (by an eval or the site). */
+export async function figStepImage(task: SafeBenchTask, store: ImageStore): Promise<SampleImage> {
+  const [image] = await store.rendered(figStepRecipe("figstep", task.instruction), [`${figStepSampleId(task)}.png`], () => [renderFigStepImage(task.instruction)]);
+  return image!;
+}
 
 /** Upstream's image name without ".png"; the trailing 6 is upstream's query type for FigStep. */
 export function figStepSampleId(task: SafeBenchTask): string {
@@ -68,7 +75,7 @@ export const figstep: Benchmark = {
 
 async function figStepSample(task: SafeBenchTask, subset: string, store: ImageStore): Promise<Sample> {
   const sampleId = figStepSampleId(task);
-  const images = await store.rendered(figStepRecipe("figstep", task.instruction), [`${sampleId}.png`], () => [renderFigStepImage(task.instruction)]);
+  const images = [await figStepImage(task, store)];
   return {
     benchmark: figstep.id,
     sampleId,

@@ -146,7 +146,8 @@ function toSample(q: MmSafetyQuestion, subset: string, kind: MmSafetyImageKind, 
   };
 }
 
-async function typoImage(q: MmSafetyQuestion, store: ImageStore): Promise<SampleImage> {
+/** A question's TYPO image (its key phrase drawn), from the render cache when it was drawn before. */
+export async function typoImage(q: MmSafetyQuestion, store: ImageStore): Promise<SampleImage> {
   const [image] = await store.rendered(typoRecipe(q.keyPhrase), [`${q.scenario}_TYPO_${q.id}.png`], () => [renderTypoImage(q.keyPhrase)]);
   return image!;
 }

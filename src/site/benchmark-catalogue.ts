@@ -3,15 +3,15 @@
 // renders shown in its gallery. The registry (BENCHMARKS) is read at build time, so a newly
 // registered benchmark appears without touching the page.
 import { BENCHMARKS } from "../benchmarks/index.ts";
-import { readFigStepTasks, figStepSampleId } from "../benchmarks/figstep.ts";
-import { renderFigStepImage } from "../benchmarks/figstep-render.ts";
-import { MM_SAFETYBENCH_ID, mmSafetyBenchRoot } from "../benchmarks/mm-safetybench.ts";
+import { figStepImage, readFigStepTasks, figStepSampleId } from "../benchmarks/figstep.ts";
+import { MM_SAFETYBENCH_ID, mmSafetyBenchRoot, typoImage } from "../benchmarks/mm-safetybench.ts";
 import { MM_SAFETYBENCH_SCENARIOS, readMmSafetyQuestions, type MmSafetyQuestion } from "../benchmarks/mm-safetybench-questions.ts";
-import { renderTypoImage } from "../benchmarks/mm-safetybench-render.ts";
 import type { Benchmark, BenchmarkGroup, DataContext, Inventory } from "../benchmarks/sample.ts";
 import { siuo } from "../benchmarks/siuo.ts";
 import { vlguard } from "../benchmarks/vlguard.ts";
 import { DataError } from "../errors.ts";
+import type { SampleImage } from "../images/sample-image.ts";
+import { readImage, type ImageStore } from "../images/store.ts";
 import { DATA_DIR_PLACEHOLDER } from "../benchmarks/user-images.ts";
 
 /** The groups in the order the page shows them. */
@@ -217,15 +217,24 @@ export interface GalleryImage {
   dataUri: string;
 }
 
-/** FigStep's SafeBench-Tiny (50 tasks, 5 per category), rendered by thinksafe's renderer. */
-export async function figStepGallery(): Promise<GalleryImage[]> {
+/**
+ * FigStep's SafeBench-Tiny (50 tasks, 5 per category), rendered by thinksafe's renderer: taken from
+ * `store`'s render cache, where the site's FigStep runs left them, and drawn only when missing.
+ */
+export async function figStepGallery(store: ImageStore): Promise<GalleryImage[]> {
   const { tasks } = await readFigStepTasks({ subset: "tiny" });
-  return tasks.map((task) => ({
-    sampleId: figStepSampleId(task),
-    category: task.categoryName,
-    instruction: task.instruction,
-    dataUri: `data:image/png;base64,${renderFigStepImage(task.instruction).toString("base64")}`,
-  }));
+  return Promise.all(
+    tasks.map(async (task) => ({
+      sampleId: figStepSampleId(task),
+      category: task.categoryName,
+      instruction: task.instruction,
+      dataUri: await pngDataUri(await figStepImage(task, store)),
+    })),
+  );
+}
+
+async function pngDataUri(image: SampleImage): Promise<string> {
+  return `data:image/png;base64,${(await readImage(image)).toString("base64")}`;
 }
 
 export interface TypoGallery {
@@ -236,7 +245,7 @@ export interface TypoGallery {
 }
 
 /** One TYPO render of MM-SafetyBench per scenario (its first question), when the data folder holds the questions. */
-export async function mmSafetyTypoGallery(context: DataContext): Promise<TypoGallery> {
+export async function mmSafetyTypoGallery(context: DataContext, store: ImageStore): Promise<TypoGallery> {
   if (!context.dataDir) {
     return { shown: false, reason: "This build had no data folder, and thinksafe does not ship MM-SafetyBench's questions, whose key phrases the TYPO images draw.", images: [] };
   }
@@ -249,10 +258,9 @@ export async function mmSafetyTypoGallery(context: DataContext): Promise<TypoGal
     const seen = first.get(q.scenario);
     if (!seen || q.id < seen.id) first.set(q.scenario, q);
   }
-  const images = MM_SAFETYBENCH_SCENARIOS.flatMap((scenario) => {
-    const q = first.get(scenario);
-    if (!q) return [];
-    return [{ sampleId: `${q.scenario}/${q.id}`, category: q.scenario, instruction: q.keyPhrase, dataUri: `data:image/png;base64,${renderTypoImage(q.keyPhrase).toString("base64")}` }];
-  });
+  const shown = MM_SAFETYBENCH_SCENARIOS.flatMap((scenario) => first.get(scenario) ?? []);
+  const images = await Promise.all(
+    shown.map(async (q) => ({ sampleId: `${q.scenario}/${q.id}`, category: q.scenario, instruction: q.keyPhrase, dataUri: await pngDataUri(await typoImage(q, store)) })),
+  );
   return { shown: true, reason: null, images };
 }

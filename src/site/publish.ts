@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { agreementDatabase, agreementProvenance, tableQuery, AGREEMENT_TABLES, type AgreementTable } from "../agreement/index.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
+import { ImageStore } from "../images/store.ts";
 import { gitRevision, packageVersion, sha256 } from "../provenance.ts";
 import { Database, sqlString, type Cell, type ColumnType } from "../duckdb/database.ts";
 import { statisticSql } from "../stats/sql-files.ts";
@@ -14,6 +15,7 @@ import { CAPABILITY_TABLES, capabilityDatabase } from "../stats/capability.ts";
 import { STUDY_TABLES, studyDatabase } from "../stats/study.ts";
 import { benchmarkCatalogue, figStepGallery, mmSafetyTypoGallery } from "./benchmark-catalogue.ts";
 import { catalog, PUBLISHED_TABLES } from "./catalog.ts";
+import { SITE_CACHE_DIR } from "./paths.ts";
 import { readSiteRuns, siteImages, statusRows, type SiteRun, type StatusRow } from "./study-files.ts";
 import { siteTisImages, writeTisTables } from "./tis-files.ts";
 
@@ -38,8 +40,8 @@ export async function writeSiteFiles(studyDir: string, outDir: string, log: (lin
   const json: Record<(typeof PUBLISHED_JSON)[number], () => Promise<unknown>> = {
     benchmark_catalogue: () => benchmarkCatalogue(dataContext(undefined)),
     catalog: async () => catalog(),
-    figstep_gallery: () => figStepGallery(),
-    mm_safetybench_typo: () => mmSafetyTypoGallery(dataContext(undefined)),
+    figstep_gallery: () => figStepGallery(ImageStore.of(SITE_CACHE_DIR)),
+    mm_safetybench_typo: () => mmSafetyTypoGallery(dataContext(undefined), ImageStore.of(SITE_CACHE_DIR)),
     sample_images: () => siteImages(studyDir),
     tis_images: () => siteTisImages(),
   };

@@ -19,7 +19,7 @@ import { sha256 } from "../provenance.ts";
 import { environmentFingerprint } from "./freshness.ts";
 import { runInputsHash } from "./run-inputs.ts";
 import { handedStudyDir, type SiteExperiment, type SiteRun } from "./study-files.ts";
-import { PROJECT_DIR } from "./paths.ts";
+import { PROJECT_DIR, SITE_CACHE_DIR } from "./paths.ts";
 import { publishedPaths } from "./published-paths.ts";
 
 /**
@@ -91,7 +91,7 @@ async function runSiteExperiment(id: SiteExperiment, outDir: string, log: (line:
         if (thumbnail) thumbnails.set(image.sha256, thumbnail.dataUri);
       }
     },
-    cacheDir: join(PROJECT_DIR, ".thinksafe", "cache"),
+    cacheDir: SITE_CACHE_DIR,
     data,
     missing: "record",
     log: (line) => log(`[site] ${id}: ${line}`),
