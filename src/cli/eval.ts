@@ -1,12 +1,11 @@
 // `thinksafe eval EXPERIMENT.yaml --out DIR`: run an experiment into DIR/responses.parquet.
-import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import type { Shard } from "../eval/plan.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
+import { commandCacheDir } from "./cache-dir.ts";
 
 export interface EvalCommandOptions {
   out: string;
@@ -25,7 +24,7 @@ export async function evalCommand(file: string, options: EvalCommandOptions, log
   const summary = await runExperiment(experiment, {
     outDir,
     data: dataContext(options.dataDir, experiment.dataDir),
-    cacheDir: resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache"),
+    cacheDir: await commandCacheDir(options.cache, outDir),
     ...(options.shard && { shard: parseShard(options.shard) }),
     calibrate: options.calibrate !== false,
     force: options.force === true,
@@ -50,19 +49,4 @@ export function parseShard(text: string): Shard {
     throw new UsageError(`--shard ${text}: expected i/n with 1 ≤ i ≤ n, e.g. --shard 2/4`);
   }
   return { index, count };
-}
-
-/** The cache an earlier run into the same folder used, so a rerun resumes from any directory. */
-async function previousCacheDir(outDir: string): Promise<string | undefined> {
-  for (const name of await readdir(outDir).catch(() => [] as string[])) {
-    if (!/^manifest(\.shard-\d+-of-\d+)?\.json$/.test(name)) continue;
-    let manifest: { cache_dir?: unknown } | null = null;
-    try {
-      manifest = JSON.parse(await readFile(join(outDir, name), "utf8")) as { cache_dir?: unknown } | null;
-    } catch {
-      continue; // a damaged manifest names no cache; the run writes a new one
-    }
-    if (typeof manifest?.cache_dir === "string" && existsSync(manifest.cache_dir)) return manifest.cache_dir;
-  }
-  return undefined;
 }

@@ -15,6 +15,7 @@ import { packageVersion } from "../provenance.ts";
 import { scrubSecrets } from "../secrets.ts";
 import { agreementCommand } from "./agreement.ts";
 import { benchList, benchRender, benchShow, benchValidate } from "./bench.ts";
+import { commandCacheDir } from "./cache-dir.ts";
 import { evalCommand } from "./eval.ts";
 import { addFinetuneCommands } from "./finetune.ts";
 import { profilesCommand } from "./profiles.ts";
@@ -47,7 +48,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .description("Run an experiment's models on its benchmarks into DIR/responses.parquet and DIR/manifest.json (resumable).")
     .argument("<experiment>", "experiment YAML file")
     .requiredOption("--out <dir>", "output folder")
-    .option("--cache <dir>", "response cache folder (default: $THINKSAFE_CACHE_DIR or .thinksafe/cache)")
+    .option("--cache <dir>", "response and image cache (default: $THINKSAFE_CACHE_DIR, the one an earlier run into --out used, or .thinksafe/cache)")
     .option("--shard <i/n>", "run only shard i of n, into DIR/responses.shard-i-of-n.parquet (combine them with thinksafe merge)")
     .option("--data-dir <dir>", "folder with your copies of benchmark data (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
     .option("--force", "replace a run of another experiment (or another version of this one) in --out; refused otherwise, before any request", false)
@@ -61,13 +62,13 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .description("Judge a run's answers and thinking with the experiment's judges into RUN_DIR/judgments.parquet.")
     .argument("<run-dir>", "a folder written by thinksafe eval (or merge)")
     .option("--experiment <file>", "the experiment YAML (default: the one the run's manifest names)")
-    .option("--cache <dir>", "response cache for endpoint judges (default: the run's, from its manifest)")
+    .option("--cache <dir>", "response and image cache (default: $THINKSAFE_CACHE_DIR, the run's from its manifest, or .thinksafe/cache)")
     .option("--data-dir <dir>", "folder with your copies of benchmark data, for judges with images: true (default: the experiment's data_dir, or $THINKSAFE_DATA_DIR)")
     .addOption(noCalibrateOption())
     .action(async (runDir: string, options: { experiment?: string; cache?: string; dataDir?: string; calibrate: boolean }) => {
       const manifest = await readManifest(runDir);
       const experiment = await loadExperiment(options.experiment ?? manifestField(manifest, "file", runDir));
-      const cacheDir = options.cache ?? (typeof manifest.cache_dir === "string" ? manifest.cache_dir : defaultCacheDir());
+      const cacheDir = await commandCacheDir(options.cache, runDir);
       const judged = await judgeRun(runDir, experiment, { cacheDir, calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
       io.err(`[judge] ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
       if (judged.calibration) io.err(`[judge] ${calibrationSummary(judged.calibration)}`);
@@ -88,16 +89,18 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
     .requiredOption("--out <dir>", "output folder (its own shard files are included)")
     .option("--from <dirs...>", "more folders holding shard files")
     .option("--data-dir <dir>", "folder with your copies of benchmark data, as for eval")
+    .option("--cache <dir>", "response and image cache for scoring and judging (default: $THINKSAFE_CACHE_DIR, the one --out's run used, or .thinksafe/cache)")
     .option("--force", "replace a run of another experiment in --out", false)
     .addOption(noCalibrateOption())
-    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string; calibrate: boolean; force: boolean }) => {
+    .action(async (file: string, options: { out: string; from?: string[]; dataDir?: string; cache?: string; calibrate: boolean; force: boolean }) => {
       const experiment = await loadExperiment(file);
+      const cacheDir = await commandCacheDir(options.cache, options.out);
       const summary = await mergeShards(experiment, options.out, options.from ?? [], dataContext(options.dataDir, experiment.dataDir), { force: options.force });
       io.err(`[merge] ${summary.shards} shards → ${summary.responsesFile} (${summary.rows.toLocaleString("en-US")} rows, ${summary.errors} without answer)`);
-      const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir: defaultCacheDir() });
+      const scored = await scoreRunFromData(options.out, experiment, dataContext(options.dataDir, experiment.dataDir), { cacheDir });
       if (scored.rows > 0) io.err(`[merge] scored ${scored.rows.toLocaleString("en-US")} capability answers → ${scored.scoresFile}`);
       if (experiment.spec.judges.length > 0) {
-        const judged = await judgeRun(options.out, experiment, { cacheDir: defaultCacheDir(), calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
+        const judged = await judgeRun(options.out, experiment, { cacheDir, calibrate: options.calibrate, data: dataContext(options.dataDir, experiment.dataDir) });
         io.err(`[merge] judged: ${judgeSummary(judged)} → ${judged.judgmentsFile}`);
         if (judged.calibration) io.err(`[merge] ${calibrationSummary(judged.calibration)}`);
       }
@@ -167,7 +170,7 @@ export function program(io: Io, outcome: Outcome = { exitCode: 0 }): Command {
   return cli;
 }
 
-type Manifest = { experiment?: { file?: unknown }; cache_dir?: unknown };
+type Manifest = { experiment?: { file?: unknown } };
 
 /** A run's manifest.json; an empty one when there is none (then flags must say what it would). */
 async function readManifest(runDir: string): Promise<Manifest> {
@@ -193,10 +196,6 @@ function manifestField(manifest: Manifest, field: "file", runDir: string): strin
 /** Judging also measures each judge on the shipped human-labelled sets, unless told not to. */
 function noCalibrateOption(): Option {
   return new Option("--no-calibrate", "don't measure the judges on the human-labelled sets (RUN_DIR/judge_calibration.parquet)");
-}
-
-function defaultCacheDir(): string {
-  return process.env.THINKSAFE_CACHE_DIR || ".thinksafe/cache";
 }
 
 function parseCount(text: string, flag: string): number {

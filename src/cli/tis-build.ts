@@ -1,10 +1,9 @@
 // `thinksafe tis build SPEC.yaml --out DIR`: build TiS data (captions, teacher answers, filters).
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import { buildTis, loadTisBuild } from "../tis/pipeline/index.ts";
+import { commandCacheDir } from "./cache-dir.ts";
 import type { Io, Outcome } from "./outcome.ts";
 
 /** Adds `build` to the `tis` command group; `outcome` takes exit code 1 when some requests failed. */
@@ -22,7 +21,7 @@ export function tisBuildSubcommand(tis: Command, io: Io, outcome: Outcome): void
     .action(async (file: string, options: { out: string; cache?: string; dataDir?: string }) => {
       const build = await loadTisBuild(file);
       const outDir = resolve(options.out);
-      const cacheDir = resolve(options.cache ?? (process.env.THINKSAFE_CACHE_DIR || undefined) ?? (await previousCacheDir(outDir)) ?? ".thinksafe/cache");
+      const cacheDir = await commandCacheDir(options.cache, outDir);
       const summary = await buildTis(build, { outDir, cacheDir, data: dataContext(options.dataDir, build.dataDir), log: io.err });
       const dropped = Object.entries(summary.dropped).map(([reason, n]) => `${reason} ${n}`);
       io.err(`[tis] kept ${summary.kept.toLocaleString("en-US")} of ${summary.items.toLocaleString("en-US")} items${dropped.length ? `; dropped: ${dropped.join(", ")}` : ""}`);
@@ -32,15 +31,4 @@ export function tisBuildSubcommand(tis: Command, io: Io, outcome: Outcome): void
         outcome.exitCode = 1;
       }
     });
-}
-
-/** The cache an earlier build into the same folder used, so a rerun resumes from any directory. */
-async function previousCacheDir(outDir: string): Promise<string | undefined> {
-  let manifest: { cache_dir?: unknown } | null;
-  try {
-    manifest = JSON.parse(await readFile(join(outDir, "manifest.json"), "utf8")) as { cache_dir?: unknown } | null;
-  } catch {
-    return undefined; // none yet, or damaged: the build writes a new one
-  }
-  return typeof manifest?.cache_dir === "string" && existsSync(manifest.cache_dir) ? manifest.cache_dir : undefined;
 }
