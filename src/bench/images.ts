@@ -3,9 +3,9 @@
 // `thinksafe eval` against the simulator at latency L and concurrency C, in a process of its own.
 // The ideal is N·L/C; the bar is 3× the ideal plus the time to read every image once. Then the same
 // run again, which must come from the caches: no request, and no image read to know it is unchanged.
-// Last, the floor on this machine: the same requests from a bare node:http client (bare-client.ts),
-// against which the eval's request phase is also shown, since on 2 cores the simulator and the
-// client share the CPU and the ideal N·L/C assumes neither costs anything.
+// Last, the floors on this machine: the same requests from a bare node:http client and from the
+// openai client alone (floor-client.ts), against which the eval's request phase is also shown,
+// since on 2 cores the simulator and the client share the CPU and N·L/C assumes neither costs anything.
 //   npm run bench:images -- --rows 28000 --kb 50 --latency 20 --concurrency 128 [--profile DIR]
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -14,7 +14,8 @@ import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeGrayPng } from "../benchmarks/gray-png.ts";
-import { benchSimulatorConfig, mb, runBareClient, runEvalProcess, seconds, startBenchSimulator, table, writeBenchExperiment, type EvalMeasure } from "./processes.ts";
+import type { FloorMeasure } from "./floor-client.ts";
+import { benchSimulatorConfig, mb, runEvalProcess, runFloorClient, seconds, startBenchSimulator, table, writeBenchExperiment, type EvalMeasure } from "./processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -54,8 +55,10 @@ try {
   const sentRerun = (await simulator.chatRequests()) - sentFirst;
   check(first, rows, "first run");
   check(rerun, rows, "rerun");
-  process.stderr.write("[bench] the floor: the same images from a bare node:http client\n");
-  const bare = await runBareClient({ url: simulator.url, model: "sim/bench", dir: join(dataDir, "jailbreakv", "images"), count: rows, concurrency });
+  process.stderr.write("[bench] the floors: the same images from a bare node:http client, then from the openai client alone\n");
+  const floorRun = { url: simulator.url, model: "sim/bench", dir: join(dataDir, "jailbreakv", "images"), count: rows, concurrency };
+  const bare = await runFloorClient({ client: "node:http", ...floorRun });
+  const openai = await runFloorClient({ client: "openai", ...floorRun });
   const requestPhase = first.doneMs - (first.firstRequestMs ?? first.doneMs);
 
   const ideal = (rows * latencyMs) / concurrency;
@@ -70,8 +73,9 @@ try {
       ["wall (process start to end)", `${seconds(first.doneMs)} (${(first.doneMs / ideal).toFixed(2)}× ideal; bar 3× ideal + read = ${seconds(bar)}, ${(first.doneMs / bar).toFixed(2)}× the bar)`],
       ["  samples loaded at", seconds(first.samplesMs! - first.readyMs) + " after start-up"],
       ["  first request at", first.firstRequestMs === null ? "none" : `${seconds(first.firstRequestMs)} (process start)`],
-      ["  first request to end", `${seconds(requestPhase)} (${(requestPhase / bare.wallMs).toFixed(2)}× the floor)`],
-      ["floor: bare node:http client", `${seconds(bare.wallMs)} for the same ${rows.toLocaleString("en-US")} requests, CPU ${seconds(bare.cpuMs)} (${((bare.cpuMs / rows) * 1000).toFixed(0)} µs a request)`],
+      ["  first request to end", `${seconds(requestPhase)} (${(requestPhase / openai.wallMs).toFixed(2)}× the openai client's floor, ${(requestPhase / bare.wallMs).toFixed(2)}× node:http's)`],
+      ["floor: bare node:http client", floorLine(bare)],
+      ["floor: openai client alone", floorLine(openai)],
       ["peak RSS (eval process)", `${mb(first.maxRssBytes)} (bar 500 MB)`],
       ["CPU: eval, simulator", `${seconds(first.cpuMs)}, ${seconds(simulatorFirstCpu)} (${((first.cpuMs / rows) * 1000).toFixed(0)} µs and ${((simulatorFirstCpu / rows) * 1000).toFixed(0)} µs a request)`],
       ["requests sent", sentFirst.toLocaleString("en-US")],
@@ -83,6 +87,10 @@ try {
   simulator.close();
   if (values.keep) process.stderr.write(`[bench] kept ${root}\n`);
   else await rm(root, { recursive: true, force: true });
+}
+
+function floorLine(floor: FloorMeasure): string {
+  return `${seconds(floor.wallMs)} for the same ${rows.toLocaleString("en-US")} requests, CPU ${seconds(floor.cpuMs)} (${((floor.cpuMs / rows) * 1000).toFixed(0)} µs a request)`;
 }
 
 function check(measure: EvalMeasure, expected: number, label: string): void {

@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import type { SimulatorConfig, SimulatorStats } from "../simulator/index.ts";
 import type { EvalSummary } from "../eval/run-experiment.ts";
-import type { BareMeasure, BareRun } from "./bare-client.ts";
+import type { FloorMeasure, FloorRun } from "./floor-client.ts";
 
 /** A simulator answering every request after `latencyMs`, without faults, serving `model`. */
 export function benchSimulatorConfig(latencyMs: number, model = "sim/bench"): SimulatorConfig {
@@ -91,10 +91,10 @@ export async function runEvalProcess(run: EvalRun): Promise<EvalMeasure> {
   return measure;
 }
 
-/** The same image requests from a bare node:http client in a process of its own (bare-client.ts): the floor. */
-export async function runBareClient(run: BareRun): Promise<BareMeasure> {
-  const child = fork(new URL("./bare-client.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
-  const { measure } = await ask<{ measure: BareMeasure }>(child, { type: "run", run }, "done");
+/** The same image requests from a floor client in a process of its own (floor-client.ts). */
+export async function runFloorClient(run: FloorRun): Promise<FloorMeasure> {
+  const child = fork(new URL("./floor-client.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+  const { measure } = await ask<{ measure: FloorMeasure }>(child, { type: "run", run }, "done");
   await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
   return measure;
 }
