@@ -20,8 +20,18 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL("package.json", PROJECT_DIR), "utf8")) as { version: string }).version;
 }
 
-/** HEAD's commit, with "-dirty" when tracked files differ from it; "unknown" outside a git checkout. */
+let revision: string | undefined;
+
+/**
+ * HEAD's commit, with "-dirty" when tracked files differ from it; "unknown" outside a git checkout.
+ * Asked once a process (two git processes, ~30 ms): what a command or build records is the
+ * revision it started from, and the site's publishing asks for every table.
+ */
 export function gitRevision(): string {
+  return (revision ??= askGit());
+}
+
+function askGit(): string {
   const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: PROJECT_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
