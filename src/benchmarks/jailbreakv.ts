@@ -26,12 +26,11 @@ import { DataError } from "../errors.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample, SampleImage } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import {
-  assertNoneMissing,
   censusImages,
   imageInventory,
   isPresent,
   isSafeRelativePath,
-  readUserImages,
+  loadUserImages,
   requireDataDir,
   userImagePath,
 } from "./user-images.ts";
@@ -83,8 +82,7 @@ export const jailbreakv: Benchmark = {
   async load(selection = {}, context) {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
-    assertNoneMissing(JAILBREAKV_ID, censusImages(context, paths), JAILBREAKV_HOW_TO_GET, userImagePath(context, JAILBREAKV_ID, ""));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, JAILBREAKV_ID, ""), context);
+    const images = await loadUserImages(JAILBREAKV_ID, paths, context, JAILBREAKV_HOW_TO_GET);
     return items.map((item, i) => jailbreakvSample(item, subset, images.get(paths[i]!)!));
   },
   async inventory(selection = {}, context) {

@@ -14,13 +14,13 @@
 // Prompt: the question alone, as upstream's inference scripts send it. sampleId is the key (`v1_0`);
 // `reference.answer` is the ground truth (with upstream's `<AND>` / `<OR>`); category is the
 // capabilities in file order joined by "," (`mmVetCapabilities` splits it back).
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import { metadataMissing } from "./jsonl.ts";
-import { assertNoneMissing, censusImages, imageInventory, isObject, isPresent, JsonItem, readUserImages, requireDataDir, userImagePath } from "./user-images.ts";
+import { censusImages, imageInventory, isObject, isPresent, JsonItem, loadUserImages, requireDataDir, userImagePath } from "./user-images.ts";
 
 export const MM_VET_ID = "mm-vet";
 export const MM_VET_FILE = "mm-vet.json";
@@ -46,8 +46,7 @@ export const mmVet: Benchmark = {
   async load(selection = {}, context) {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
-    assertNoneMissing(MM_VET_ID, censusImages(context, paths), MM_VET_HOW_TO_GET, userImagePath(context, MM_VET_ID, "images"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MM_VET_ID, ""), context);
+    const images = await loadUserImages(MM_VET_ID, paths, context, MM_VET_HOW_TO_GET, userImagePath(context, MM_VET_ID, "images"));
     return items.map((item, i): Sample => ({
       benchmark: MM_VET_ID,
       sampleId: item.sampleId,

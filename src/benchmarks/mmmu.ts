@@ -26,12 +26,12 @@
 // does; upstream's own LLaVA script sends image_1 only); an item that refers to none sends all it
 // has. sampleId is upstream's `id`; category is the subject (from the id, `validation_<Subject>_<n>`).
 // Scoring: scoring/mmmu.ts.
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import { metadataMissing, readJsonLines, type JsonLine } from "./jsonl.ts";
 import { goldAnswers, parsePythonStringList } from "./scoring/mmmu.ts";
-import { assertNoneMissing, censusImages, imageInventory, isPresent, isSafeRelativePath, readUserImages, requireDataDir, userImagePath } from "./user-images.ts";
+import { censusImages, imageInventory, isPresent, isSafeRelativePath, loadUserImages, requireDataDir, userImagePath } from "./user-images.ts";
 
 export const MMMU_ID = "mmmu";
 export const MMMU_MULTI_CHOICE_INSTRUCTION = "Answer with the option's letter from the given choices directly.";
@@ -64,8 +64,7 @@ export const mmmu: Benchmark = {
   async load(selection = {}, context) {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => item.images.map((image) => userImagePath(context, MMMU_ID, image)));
-    assertNoneMissing(MMMU_ID, censusImages(context, paths.flat()), MMMU_HOW_TO_GET, userImagePath(context, MMMU_ID, "images"));
-    const images = await readUserImages(paths.flat(), (file) => basename(file), userImagePath(context, MMMU_ID, ""), context);
+    const images = await loadUserImages(MMMU_ID, paths.flat(), context, MMMU_HOW_TO_GET, userImagePath(context, MMMU_ID, "images"));
     return items.map((item, i): Sample => ({
       benchmark: MMMU_ID,
       sampleId: item.sampleId,

@@ -19,11 +19,11 @@
 // own evaluation (its VLMEvalKit fork) and lmms-eval's `mmstar` task append for multiple choice.
 // sampleId is upstream's `index`; category is `<category>(<l2_category>)`, the key format of
 // upstream's score file. Scoring: scoring/multiple-choice.ts (`mmstarCorrect`, upstream's rule).
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import { metadataMissing, readJsonLines } from "./jsonl.ts";
-import { assertNoneMissing, censusImages, imageInventory, isPresent, readUserImages, requireDataDir, userImagePath } from "./user-images.ts";
+import { censusImages, imageInventory, isPresent, loadUserImages, requireDataDir, userImagePath } from "./user-images.ts";
 
 export const MMSTAR_ID = "mmstar";
 export const MMSTAR_FILE = "mmstar.jsonl";
@@ -54,8 +54,7 @@ export const mmstar: Benchmark = {
   async load(selection = {}, context) {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
-    assertNoneMissing(MMSTAR_ID, censusImages(context, paths), MMSTAR_HOW_TO_GET, userImagePath(context, MMSTAR_ID, "images"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MMSTAR_ID, ""), context);
+    const images = await loadUserImages(MMSTAR_ID, paths, context, MMSTAR_HOW_TO_GET, userImagePath(context, MMSTAR_ID, "images"));
     return items.map((item, i): Sample => {
       const sample: Sample = {
         benchmark: MMSTAR_ID,

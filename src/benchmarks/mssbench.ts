@@ -32,20 +32,19 @@
 //
 // Subsets: `chat` (default), `embodied`, `all` (chat then embodied). `limit` counts samples, so an
 // odd limit ends on a pair's safe half.
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { readTextFile } from "../datasets/input.ts";
 import { DataError } from "../errors.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample, SampleImage } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import {
-  assertNoneMissing,
   censusImages,
   imageInventory,
   isObject,
   isPresent,
   isSafeRelativePath,
   JsonItem,
-  readUserImages,
+  loadUserImages,
   requireDataDir,
   userImagePath,
 } from "./user-images.ts";
@@ -108,8 +107,7 @@ export const mssbench: Benchmark = {
   async load(selection = {}, context) {
     const { subset, entries } = await select(selection, context);
     const paths = entries.map((entry) => imagePath(context, entry));
-    assertNoneMissing(MSSBENCH_ID, censusImages(context, paths), MSSBENCH_HOW_TO_GET, userImagePath(context, MSSBENCH_ID, ""));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, MSSBENCH_ID, ""), context);
+    const images = await loadUserImages(MSSBENCH_ID, paths, context, MSSBENCH_HOW_TO_GET);
     return entries.map((entry, i) => mssbenchSample(entry, subset, images.get(paths[i]!)!));
   },
   async inventory(selection = {}, context) {

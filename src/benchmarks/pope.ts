@@ -17,11 +17,11 @@
 // Prompt: the question text alone, as upstream's evaluation sends it. sampleId is upstream's
 // question_id; `reference.answer` is the label ("yes" / "no"); category is null. Scoring:
 // scoring/pope.ts (upstream's first-sentence rule, accuracy, precision, recall, F1, yes-ratio).
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import { metadataMissing, readJsonLines } from "./jsonl.ts";
-import { assertNoneMissing, censusImages, imageInventory, isPresent, readUserImages, requireDataDir, userImagePath } from "./user-images.ts";
+import { censusImages, imageInventory, isPresent, loadUserImages, requireDataDir, userImagePath } from "./user-images.ts";
 
 export const POPE_ID = "pope";
 export const POPE_SUBSETS = ["random", "popular", "adversarial"] as const;
@@ -56,8 +56,7 @@ export const pope: Benchmark = {
   async load(selection = {}, context) {
     const { subset, items } = await select(selection, context);
     const paths = items.map((item) => imagePath(context, item));
-    assertNoneMissing(POPE_ID, censusImages(context, paths), POPE_HOW_TO_GET, userImagePath(context, POPE_ID, "val2014"));
-    const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, POPE_ID, ""), context);
+    const images = await loadUserImages(POPE_ID, paths, context, POPE_HOW_TO_GET, userImagePath(context, POPE_ID, "val2014"));
     return items.map((item, i): Sample => ({
       benchmark: POPE_ID,
       sampleId: item.sampleId,

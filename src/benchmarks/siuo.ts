@@ -22,18 +22,17 @@
 // Every sample's judge context holds the question, and the item's `safety_warning` and
 // `reference_answer` from siuo_gen.json (for `mcqa` too, by question_id); they are also reachable by
 // sample id through `siuoReference` / `siuo.references()`.
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import {
-  assertNoneMissing,
   censusImages,
   imageInventory,
   type JsonItem,
+  loadUserImages,
   readJsonItems,
-  readUserImages,
   requireDataDir,
   userImagePath,
 } from "./user-images.ts";
@@ -107,8 +106,7 @@ export function createSiuo(files: SiuoFiles = SHIPPED): SiuoBenchmark {
       const { subset, items } = await select(selection);
       requireDataDir(context, SIUO_ID, SIUO_HOW_TO_GET);
       const paths = items.map((item) => imagePath(context, item));
-      assertNoneMissing(SIUO_ID, censusImages(context, paths), SIUO_HOW_TO_GET, userImagePath(context, SIUO_ID, "images"));
-      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, SIUO_ID, ""), context);
+        const images = await loadUserImages(SIUO_ID, paths, context, SIUO_HOW_TO_GET, userImagePath(context, SIUO_ID, "images"));
       // The multiple-choice items are judged with the same material as the open-ended ones (same ids).
       const references = subset === "gen" ? null : await benchmark.references();
       return items.map((item, i) => siuoSample(item, subset, images.get(paths[i]!)!, references?.get(item.sampleId)));

@@ -22,19 +22,18 @@
 // (risky behavior, discrimination, privacy, deception) for unsafe images and null for safe ones,
 // which upstream does not categorise; the finer `harmful_subcategory` is in `vlguardItem`.
 // The prompt is the instruction alone, as upstream sends it.
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
 import type { Benchmark, BenchmarkSelection, DataContext, Sample, SampleImage } from "./sample.ts";
 import { firstItems, selectedSubset } from "./selection.ts";
 import {
-  assertNoneMissing,
   censusImages,
   imageInventory,
   isObject,
   type JsonItem,
+  loadUserImages,
   readJsonItems,
-  readUserImages,
   requireDataDir,
   userImagePath,
 } from "./user-images.ts";
@@ -89,8 +88,7 @@ export function createVlguard(metadataFile: string = SHIPPED): VlguardBenchmark 
       const { subset, entries } = await select(selection);
       requireDataDir(context, VLGUARD_ID, VLGUARD_HOW_TO_GET);
       const paths = entries.map(({ item }) => imagePath(context, item));
-      assertNoneMissing(VLGUARD_ID, censusImages(context, paths), VLGUARD_HOW_TO_GET, userImagePath(context, VLGUARD_ID, "test"));
-      const images = await readUserImages(paths, (file) => basename(file), userImagePath(context, VLGUARD_ID, ""), context);
+      const images = await loadUserImages(VLGUARD_ID, paths, context, VLGUARD_HOW_TO_GET, userImagePath(context, VLGUARD_ID, "test"));
       return entries.map((entry, i) => vlguardSample(entry, subset, images.get(paths[i]!)!));
     },
     async inventory(selection = {}, context) {
