@@ -4,6 +4,18 @@ import type { Schema } from "../../duckdb/database.ts";
 
 export { SPEC_SCHEMA } from "./safety-spec.ts";
 
+/** What a stage table records of each request's reply, last in its row (build.ts `responseCells` fills them). */
+const REPLY_COLUMNS = {
+  finish_reason: "VARCHAR",
+  error: "VARCHAR",
+  error_kind: "VARCHAR",
+  prompt_tokens: "INTEGER",
+  completion_tokens: "INTEGER",
+  is_simulated: "BOOLEAN",
+  served_model: "VARCHAR",
+  cache_key: "VARCHAR",
+} as const satisfies Schema;
+
 /** One row per item sent to captioning (duplicates are not), in input order. */
 export const CAPTIONS_SCHEMA = {
   item_id: "VARCHAR",
@@ -16,14 +28,7 @@ export const CAPTIONS_SCHEMA = {
   model: "VARCHAR",
   endpoint: "VARCHAR",
   caption: "VARCHAR",
-  finish_reason: "VARCHAR",
-  error: "VARCHAR",
-  error_kind: "VARCHAR",
-  prompt_tokens: "INTEGER",
-  completion_tokens: "INTEGER",
-  is_simulated: "BOOLEAN",
-  served_model: "VARCHAR",
-  cache_key: "VARCHAR",
+  ...REPLY_COLUMNS,
 } as const satisfies Schema;
 
 /** One row per item whose caption arrived, in input order: the teacher's reply as one text. */
@@ -34,14 +39,7 @@ export const ANSWERS_SCHEMA = {
   prompt_sha256: "VARCHAR",
   /** `<think>…</think>answer` as received (reasoning fields folded into the tags). */
   text: "VARCHAR",
-  finish_reason: "VARCHAR",
-  error: "VARCHAR",
-  error_kind: "VARCHAR",
-  prompt_tokens: "INTEGER",
-  completion_tokens: "INTEGER",
-  is_simulated: "BOOLEAN",
-  served_model: "VARCHAR",
-  cache_key: "VARCHAR",
+  ...REPLY_COLUMNS,
 } as const satisfies Schema;
 
 /** One row per input item, in input order: kept, or dropped with the first reason it failed. */
