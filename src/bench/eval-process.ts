@@ -6,18 +6,10 @@ import type { ClientRequest } from "node:http";
 import { dataContext } from "../benchmarks/data-dir.ts";
 import { runExperiment } from "../eval/run-experiment.ts";
 import { loadExperiment } from "../experiments/load.ts";
+import { answerOneRun } from "./child-run.ts";
 import type { EvalMeasure, EvalRun } from "./processes.ts";
 
-process.on("disconnect", () => process.exit(0));
-
-process.once("message", async (command: { type: "run"; run: EvalRun }) => {
-  try {
-    process.send!({ type: "done", measure: await measure(command.run) });
-  } catch (error) {
-    process.send!({ type: "failed", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  }
-  process.disconnect();
-});
+answerOneRun(measure);
 
 async function measure(run: EvalRun): Promise<EvalMeasure> {
   const readyMs = performance.now();

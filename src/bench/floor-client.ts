@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
+import { answerOneRun } from "./child-run.ts";
 import { DataUri } from "../runner/json-body.ts";
 import { chatCompletion, createClient } from "../runner/provider.ts";
 
@@ -89,12 +90,5 @@ function httpSender(run: FloorRun): Sender {
   };
 }
 
-// Forked by the benchmarks (processes.ts `runFloorClient`): one run, its measure sent back.
-process.once("message", async (command: { type: "run"; run: FloorRun }) => {
-  try {
-    process.send!({ type: "done", measure: await sendFloor(command.run) });
-  } catch (error) {
-    process.send!({ type: "failed", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  }
-  process.disconnect();
-});
+// Forked by the benchmarks (processes.ts `runFloorClient`).
+answerOneRun(sendFloor);
